@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up the embedded SQLite database, load the demo, and run the web server and the task
+# worker side by side. Ctrl-C stops both. Used by `make run`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export FRONTLINE_REQUIRE_2FA=${FRONTLINE_REQUIRE_2FA:-false}  # the demo has no authenticator
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+
+$PY manage.py migrate --noinput -v 0
+$PY manage.py load_demo
+$PY manage.py collectstatic --noinput -v 0
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping the server and the worker..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+$PY manage.py db_worker --queue-name '*' --interval 1 --no-reload -v 0 &
+pids+=($!)
+PYTHONPATH=src .venv/bin/gunicorn frontline.wsgi:application --bind "$HOST:$PORT" \
+  --workers "${WEB_WORKERS:-2}" --threads 4 --access-logfile - --log-level warning &
+pids+=($!)
+
+sleep 1
+$PY manage.py demo_logins --url "http://$HOST:$PORT/"
+wait -n "${pids[@]}"

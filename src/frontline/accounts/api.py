@@ -1,0 +1,70 @@
+"""REST endpoints for the users in your scope (read) and your own API tokens."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from frontline.accounts import selectors, services
+from frontline.accounts.models import ApiToken, RoleAssignment, User
+from frontline.core.api import ScopedReadOnlyViewSet
+from frontline.core.permissions import Action
+
+
+class RoleAssignmentSerializer(serializers.ModelSerializer):
+    jurisdiction = serializers.CharField(source="jurisdiction.code", default=None)
+    place = serializers.IntegerField(source="place_id", default=None)
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["id", "role", "jurisdiction", "place", "granted_at"]
+        read_only_fields = fields
+
+
+class UserSerializer(serializers.ModelSerializer):
+    roles = RoleAssignmentSerializer(source="prefetched_roles", many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "email", "is_active", "last_login", "roles"]
+        read_only_fields = fields
+
+
+class UserViewSet(ScopedReadOnlyViewSet):
+    """Users holding a role inside your scope (needs the manage-users action)."""
+
+    queryset = User.objects.all()  # scoped-ok: restricted in get_queryset
+    serializer_class = UserSerializer
+    read_action = Action.MANAGE_USERS
+
+    def get_queryset(self):
+        super().get_queryset()  # fail-closed check
+        return selectors.user_list(actor=self.request.user,
+                                   query=self.request.query_params.get("q", ""))
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at",
+                  "revoked_at"]
+        read_only_fields = fields
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your own API tokens. New tokens are created on your profile page (shown once)."""
+
+    serializer_class = ApiTokenSerializer
+    queryset = ApiToken.objects.none()  # for the schema; get_queryset gives one's own tokens
+
+    def get_queryset(self):
+        return ApiToken.objects.filter(user=self.request.user)
+
+    @extend_schema(request=None, responses={200: ApiTokenSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        token = self.get_object()
+        token = services.token_revoke(actor=request.user, token=token)
+        return Response(ApiTokenSerializer(token).data, status=status.HTTP_200_OK)

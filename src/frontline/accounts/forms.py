@@ -1,0 +1,84 @@
+"""Forms of the account pages; choice lists are restricted to the user's scope."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from frontline.accounts.roles import Role
+from frontline.accounts.services import grantable_roles
+from frontline.areas.models import Jurisdiction, Place
+from frontline.core.permissions import Action
+from frontline.core.views import restrict_form_fields
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        # The same message whether the user exists, is inactive or mistyped the password.
+        "invalid_login": _("The username or password is not correct."),
+        "inactive": _("The username or password is not correct."),
+    }
+
+
+class TwoFactorForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code from your authenticator app"), min_length=6, max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "autofocus": True}),
+    )
+
+
+class RoleScopeForm(forms.Form):
+    role = forms.ChoiceField(label=_("role"))
+    jurisdiction = forms.ModelChoiceField(
+        label=_("jurisdiction"), queryset=Jurisdiction.objects.filter(is_active=True),
+        required=False,
+    )
+    place = forms.ModelChoiceField(label=_("place"), queryset=Place.objects.filter(is_active=True),
+                                   required=False,
+                                   help_text=_("For registrars and hotel duty staff."))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Role.choices)
+        self.fields["role"].choices = [(r, labels[r]) for r in grantable_roles(actor)]
+        restrict_form_fields(self, actor, Action.MANAGE_USERS)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("jurisdiction")) == bool(data.get("place")):
+            raise forms.ValidationError(_("Choose either a jurisdiction or a place."))
+        return data
+
+
+class UserCreateForm(RoleScopeForm):
+    username = forms.RegexField(
+        label=_("username"), max_length=150, regex=r"^[\w.@+-]+\Z",
+        error_messages={"invalid": _("Letters, digits and @/./+/-/_ only.")},
+    )
+    display_name = forms.CharField(label=_("display name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    phone = forms.CharField(label=_("phone"), max_length=40, required=False)
+    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput,
+                               strip=False)
+    field_order = ["username", "display_name", "email", "phone", "password", "role",
+                   "jurisdiction", "place"]
+
+
+class PasswordResetForm(forms.Form):
+    password = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False)
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("display name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    phone = forms.CharField(label=_("phone"), max_length=40, required=False)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("token name"), max_length=100,
+                           help_text=_("What the token is for, such as “desk scanner”."))
+    expires_at = forms.DateTimeField(label=_("expires"), required=False,
+                                     help_text=_("Leave empty for no expiry."),
+                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))

@@ -1,0 +1,206 @@
+"""Staff accounts, the roles they hold at a jurisdiction or place, and their API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from frontline.accounts.roles import Role, role_spec
+from frontline.areas.models import Jurisdiction, Place
+from frontline.core.models import RestrictedQuerySet, ScopedModel, code_prefix_q, scope_for
+from frontline.core.permissions import Action, Scope
+
+
+class UserQuerySet(RestrictedQuerySet):
+    """Users are in scope when they hold an active role inside the viewer's scope."""
+
+    def restrict(self, user: Any, action: Action | str = Action.VIEW) -> UserQuerySet:
+        scope = scope_for(user, action)
+        if scope.is_empty:
+            return self.none()
+        if scope.everything:
+            qs = self.all()
+        else:
+            q = models.Q(pk__in=[])
+            for code in sorted(scope.codes):
+                q |= code_prefix_q("roles__scope_code", code)
+            if scope.place_ids:
+                q |= models.Q(roles__place_id__in=sorted(scope.place_ids))
+            inner = self.model._default_manager.filter(q, roles__revoked_at__isnull=True)
+            qs = self.filter(pk__in=inner.values("pk"))
+        qs._restricted = True
+        return qs
+
+
+class FrontlineUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A staff account. What it may see comes only from its active role assignments."""
+
+    scope_code_field = "roles__scope_code"
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    objects = FrontlineUserManager()
+
+    audit_exclude = ("password",)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    # -- scope --------------------------------------------------------------------------
+    def active_roles(self) -> list[RoleAssignment]:
+        cache = getattr(self, "_active_roles_cache", None)
+        if cache is None:
+            cache = list(
+                self.roles.filter(revoked_at__isnull=True).select_related("jurisdiction", "place")
+            )
+            self._active_roles_cache = cache
+        return cache
+
+    def forget_roles(self) -> None:
+        self._active_roles_cache = None
+        self._scope_cache = {}
+
+    def scope_for(self, action: Action) -> Scope:
+        """Where this user may do `action`: the union of their roles' scopes."""
+        action = Action.parse(action)
+        caches = getattr(self, "_scope_cache", None)
+        if caches is None:
+            caches = self._scope_cache = {}
+        if action in caches:
+            return caches[action]
+        if not self.is_active:
+            scope = Scope()
+        elif self.is_superuser:
+            scope = Scope(everything=True)
+        else:
+            codes, places = [], []
+            for assignment in self.active_roles():
+                if action not in role_spec(assignment.role).actions:
+                    continue
+                if assignment.place_id:
+                    places.append(assignment.place_id)
+                else:
+                    codes.append(assignment.scope_code)
+            scope = Scope.of(codes=codes, place_ids=places)
+        caches[action] = scope
+        return scope
+
+    def can(self, action: Action | str) -> bool:
+        """Whether the user may do `action` anywhere (for showing menus, not for access)."""
+        return not self.scope_for(Action.parse(action)).is_empty
+
+    def role_names(self) -> set[str]:
+        return {a.role for a in self.active_roles()}
+
+    @property
+    def needs_two_factor(self) -> bool:
+        if self.is_superuser:
+            return True
+        return any(role_spec(a.role).sees_personal_data for a in self.active_roles())
+
+
+class RoleAssignment(ScopedModel):
+    """A role held by a user at one jurisdiction or one place, from a grant until a revocation."""
+
+    scope_code_field = "scope_code"
+    scope_place_field = "place"
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("jurisdiction"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    place = models.ForeignKey(Place, verbose_name=_("place"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    scope_code = models.CharField(_("division code"), max_length=12, db_index=True,
+                                  editable=False)
+    granted_by = models.ForeignKey(User, verbose_name=_("granted by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, verbose_name=_("revoked by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["user_id", "role", "scope_code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(jurisdiction__isnull=False, place__isnull=True)
+                           | models.Q(jurisdiction__isnull=True, place__isnull=False)),
+                name="accounts_role_at_one_scope",
+            ),
+            # Two partial constraints, because NULLs never collide in a unique index.
+            models.UniqueConstraint(
+                fields=["user", "role", "jurisdiction"],
+                condition=models.Q(revoked_at__isnull=True, place__isnull=True),
+                name="accounts_role_active_at_jurisdiction",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "place"],
+                condition=models.Q(revoked_at__isnull=True, jurisdiction__isnull=True),
+                name="accounts_role_active_at_place",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} @ {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        target = self.place if self.place_id else self.jurisdiction
+        return str(target) if target is not None else ""
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its SHA-256 is stored, the key is shown once at creation."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    audit_exclude = ("key_hash",)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()
+
+    def scope_code(self) -> str:
+        return ""

@@ -1,0 +1,69 @@
+"""Reads of users and roles, always restricted to the viewer's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from frontline.accounts.models import RoleAssignment, User
+from frontline.accounts.roles import Role
+from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
+from frontline.audit.models import ChangeLogEntry
+from frontline.core.permissions import Action
+
+
+def user_list(*, actor: Any, query: str = "", role: str = "",
+              action: Action = Action.MANAGE_USERS) -> QuerySet[User]:
+    qs = User.objects.restrict(actor, action)
+    if query:
+        qs = qs.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    if role:
+        qs = qs.filter(pk__in=RoleAssignment.objects.filter(role=role, revoked_at__isnull=True)
+                       .values("user_id"))
+    active_roles = RoleAssignment.objects.filter(revoked_at__isnull=True).select_related(
+        "jurisdiction", "place")
+    return qs.prefetch_related(Prefetch("roles", queryset=active_roles,
+                                        to_attr="prefetched_roles")).order_by("username")
+
+
+def home_figures(*, actor: Any) -> dict[str, Any]:
+    """Counts for the start page, each computed from the rows in the actor's scope."""
+    figures: dict[str, Any] = {"roles": actor.active_roles()}
+    if actor.can(Action.VIEW):
+        by_level = dict(
+            Jurisdiction.objects.restrict(actor, Action.VIEW).filter(is_active=True)
+            .values_list("level").annotate(n=Count("id")).order_by()
+        )
+        figures["jurisdictions"] = [
+            {"level": level, "label": Level(level).label, "count": by_level.get(level, 0)}
+            for level in (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
+            if by_level.get(level)
+        ]
+        by_kind = dict(
+            Place.objects.restrict(actor, Action.VIEW).filter(is_active=True)
+            .values_list("kind").annotate(n=Count("id")).order_by()
+        )
+        figures["places"] = [{"kind": kind, "label": label, "count": by_kind[kind]}
+                             for kind, label in PlaceKind.choices if by_kind.get(kind)]
+        figures["places_total"] = sum(by_kind.values())
+        figures["own_places"] = list(
+            Place.objects.filter(pk__in=actor.scope_for(Action.VIEW).place_ids)
+        )
+    if actor.can(Action.MANAGE_USERS):
+        users = User.objects.restrict(actor, Action.MANAGE_USERS)
+        figures["show_users"] = True
+        figures["users_active"] = users.filter(is_active=True).count()
+        figures["users_by_role"] = list(
+            RoleAssignment.objects.restrict(actor, Action.MANAGE_USERS)
+            .filter(revoked_at__isnull=True, user__is_active=True)
+            .values("role").annotate(n=Count("user_id", distinct=True)).order_by("role")
+        )
+        labels = dict(Role.choices)
+        for row in figures["users_by_role"]:
+            row["label"] = labels.get(row["role"], row["role"])
+    if actor.can(Action.VIEW_AUDIT):
+        figures["recent_changes"] = list(
+            ChangeLogEntry.objects.restrict(actor, Action.VIEW_AUDIT).order_by("-time", "-id")[:8]
+        )
+    return figures

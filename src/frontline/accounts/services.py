@@ -1,0 +1,259 @@
+"""Every write to users, roles and API tokens. Nobody grants more than they hold."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from frontline.accounts.models import ApiToken, RoleAssignment, User
+from frontline.accounts.roles import Role, role_spec
+from frontline.areas.models import Jurisdiction, Place
+from frontline.audit.models import ChangeAction
+from frontline.audit.services import change_record, snapshot
+from frontline.core.models import OutOfScope, ensure_in_scope, get_in_scope, scope_for
+from frontline.core.permissions import Action
+
+TOKEN_PREFIX_LENGTH = 8
+
+
+def _grant_scope_code(role: str, jurisdiction: Jurisdiction | None, place: Place | None) -> str:
+    """Validate where a role is held and return the code it is scoped by."""
+    spec = role_spec(role)
+    if (jurisdiction is None) == (place is None):
+        raise ValidationError(_("A role is held either at a jurisdiction or at a place."))
+    if jurisdiction is not None:
+        if jurisdiction.level not in spec.levels:
+            raise ValidationError(
+                _("The role “%(role)s” is held at a %(levels)s, not at a %(level)s.")
+                % {"role": Role(role).label,
+                   "levels": " / ".join(str(_l) for _l in _level_labels(spec.levels)) or "-",
+                   "level": jurisdiction.get_level_display()}
+            )
+        return jurisdiction.code
+    assert place is not None  # noqa: S101
+    if place.kind not in spec.place_kinds:
+        raise ValidationError(
+            _("The role “%(role)s” cannot be held at a place of kind “%(kind)s”.")
+            % {"role": Role(role).label, "kind": place.get_kind_display()}
+        )
+    return place.jurisdiction_code
+
+
+def _level_labels(levels: tuple[str, ...]) -> list[str]:
+    from frontline.areas.models import Level
+
+    return [Level(level).label for level in levels]
+
+
+def can_grant(actor: Any, role: str, scope_code: str) -> bool:
+    """The actor holds, at a jurisdiction containing scope_code, a role that may grant `role`."""
+    if actor.is_superuser:
+        return True
+    if not scope_for(actor, Action.MANAGE_USERS).covers_code(scope_code):
+        return False
+    for held in actor.active_roles():
+        spec = role_spec(held.role)
+        if (Action.MANAGE_USERS in spec.actions and role in spec.may_grant
+                and not held.place_id and scope_code.startswith(held.scope_code)):
+            return True
+    return False
+
+
+def grantable_roles(actor: Any) -> list[str]:
+    if actor.is_superuser:
+        return list(Role.values)
+    roles: set[str] = set()
+    for held in actor.active_roles():
+        spec = role_spec(held.role)
+        if Action.MANAGE_USERS in spec.actions:
+            roles |= set(spec.may_grant)
+    return [r for r in Role.values if r in roles]
+
+
+def role_grant(
+    *, actor: User, user: User, role: str, jurisdiction: Jurisdiction | None = None,
+    place: Place | None = None,
+) -> RoleAssignment:
+    """Give `user` a role at a jurisdiction or place; refused if wider than the actor holds."""
+    Role(role)  # unknown role names raise
+    scope_code = _grant_scope_code(role, jurisdiction, place)
+    if not can_grant(actor, role, scope_code):
+        raise PermissionDenied(_("You cannot grant this role at this place or jurisdiction."))
+    if user.pk == actor.pk and not actor.is_superuser:
+        raise PermissionDenied(_("You cannot grant roles to yourself."))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                assignment = RoleAssignment.objects.create(
+                    user=user, role=role, jurisdiction=jurisdiction, place=place,
+                    scope_code=scope_code, granted_by=actor,
+                )
+        except IntegrityError:
+            raise ValidationError(_("This user already holds this role there.")) from None
+        ensure_in_scope(actor, Action.MANAGE_USERS, assignment)
+        change_record(actor=actor, action=ChangeAction.CREATE, obj=assignment,
+                      after=snapshot(assignment), event="role.grant")
+    user.forget_roles()
+    return assignment
+
+
+def role_revoke(*, actor: User, assignment: RoleAssignment) -> RoleAssignment:
+    """End a role assignment; the actor must be able to grant that role there."""
+    with transaction.atomic():
+        assignment = get_in_scope(RoleAssignment, actor, Action.MANAGE_USERS, for_update=True,
+                                  pk=assignment.pk)
+        if not can_grant(actor, assignment.role, assignment.scope_code):
+            raise PermissionDenied(_("You cannot revoke this role."))
+        if assignment.revoked_at is not None:
+            return assignment
+        before = snapshot(assignment)
+        assignment.revoked_at = timezone.now()
+        assignment.revoked_by = actor
+        assignment.save(update_fields=["revoked_at", "revoked_by"])
+        change_record(actor=actor, action=ChangeAction.UPDATE, obj=assignment, before=before,
+                      after=snapshot(assignment), event="role.revoke")
+    assignment.user.forget_roles()
+    return assignment
+
+
+def user_create(
+    *, actor: User, username: str, password: str, display_name: str = "", email: str = "",
+    phone: str = "", role: str, jurisdiction: Jurisdiction | None = None,
+    place: Place | None = None,
+) -> User:
+    """Create a staff account together with its first role, all or nothing."""
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError({"username": _("This username is taken.")})
+        user = User(username=username, display_name=display_name, email=email, phone=phone)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+        role_grant(actor=actor, user=user, role=role, jurisdiction=jurisdiction, place=place)
+        change_record(actor=actor, action=ChangeAction.CREATE, obj=user, after=snapshot(user),
+                      jurisdiction_code=user.roles.get().scope_code)
+    return user
+
+
+def _manages_all_roles_of(actor: User, user: User) -> bool:
+    return all(can_grant(actor, a.role, a.scope_code) for a in user.active_roles())
+
+
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    """Deactivate or reactivate an account; only someone who manages all its roles may."""
+    with transaction.atomic():
+        user = get_in_scope(User, actor, Action.MANAGE_USERS, pk=user.pk)
+        if user.pk == actor.pk:
+            raise PermissionDenied(_("You cannot deactivate your own account."))
+        if not _manages_all_roles_of(actor, user):
+            raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
+        before = snapshot(user)
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        change_record(actor=actor, action=ChangeAction.UPDATE, obj=user, before=before,
+                      after=snapshot(user), event="user.activate" if active else "user.deactivate",
+                      jurisdiction_code=_primary_code(user))
+    return user
+
+
+def user_reset_password(*, actor: User, user: User, password: str) -> User:
+    """Set a new password for a user one manages (for example after a lockout)."""
+    with transaction.atomic():
+        user = get_in_scope(User, actor, Action.MANAGE_USERS, pk=user.pk)
+        if not _manages_all_roles_of(actor, user):
+            raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=user,
+                      event="user.password_reset", jurisdiction_code=_primary_code(user))
+    return user
+
+
+def _primary_code(user: User) -> str:
+    codes = sorted((a.scope_code for a in user.active_roles()), key=len)
+    return codes[0] if codes else ""
+
+
+def profile_update(*, actor: User, display_name: str, email: str, phone: str) -> User:
+    """A user changes their own contact details."""
+    with transaction.atomic():
+        before = snapshot(actor)
+        actor.display_name, actor.email, actor.phone = display_name, email, phone
+        actor.full_clean(exclude=["password", "username"])
+        actor.save(update_fields=["display_name", "email", "phone"])
+        change_record(actor=actor, action=ChangeAction.UPDATE, obj=actor, before=before,
+                      after=snapshot(actor), jurisdiction_code=_primary_code(actor))
+    return actor
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def token_create(*, actor: User, name: str, expires_at: datetime | None = None
+                 ) -> tuple[ApiToken, str]:
+    """Create an API token for oneself; returns the token and the key, shown only once."""
+    if not name.strip():
+        raise ValidationError({"name": _("Give the token a name.")})
+    key = "fl_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor, name=name.strip()[:100], prefix=key[:TOKEN_PREFIX_LENGTH + 3],
+            key_hash=hash_token(key), expires_at=expires_at,
+        )
+        change_record(actor=actor, action=ChangeAction.CREATE, obj=token, after=snapshot(token),
+                      event="token.create", jurisdiction_code=_primary_code(actor))
+    return token, key
+
+
+def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke one of one's own tokens (a user manager can revoke through deactivation)."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(user=actor, pk=token.pk).first()
+        if token is None:
+            raise OutOfScope()
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            change_record(actor=actor, action=ChangeAction.UPDATE, obj=token,
+                          event="token.revoke", jurisdiction_code=_primary_code(actor))
+    return token
+
+
+def role_grant_from_console(
+    *, user: User, role: str, jurisdiction: Jurisdiction | None = None,
+    place: Place | None = None,
+) -> RoleAssignment:
+    """Grant a role from the server's command line (first accounts, demo data).
+
+    Whoever can run manage.py owns the database, so no granter is checked; the grant is
+    audited with the actor "system".
+    """
+    Role(role)
+    scope_code = _grant_scope_code(role, jurisdiction, place)
+    with transaction.atomic():
+        assignment, created = RoleAssignment.objects.get_or_create(
+            user=user, role=role, jurisdiction=jurisdiction, place=place, revoked_at=None,
+            defaults={"scope_code": scope_code},
+        )
+        if created:
+            change_record(actor=None, action=ChangeAction.CREATE, obj=assignment,
+                          after=snapshot(assignment), event="role.grant")
+    user.forget_roles()
+    return assignment

@@ -1,0 +1,254 @@
+"""Login, two factors, one's own profile and tokens, and managing the users of one's scope."""
+
+from __future__ import annotations
+
+import time
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from frontline.accounts import selectors, services
+from frontline.accounts.forms import (
+    LoginForm,
+    PasswordResetForm,
+    ProfileForm,
+    RoleScopeForm,
+    TokenForm,
+    TwoFactorForm,
+    UserCreateForm,
+)
+from frontline.accounts.middleware import LAST_SEEN, LOGIN_AT, two_factor_required
+from frontline.accounts.models import RoleAssignment, User
+from frontline.accounts.roles import Role
+from frontline.core.models import get_in_scope
+from frontline.core.permissions import Action
+from frontline.core.views import ScopedListView, apply_validation_error
+
+
+def lockout_response(request, credentials, *args, **kwargs):
+    """Shown by django-axes after too many failures; says nothing about the account."""
+    minutes = int(settings.AXES_COOLOFF_TIME * 60)
+    return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        now = int(time.time())
+        self.request.session[LOGIN_AT] = now
+        self.request.session[LAST_SEEN] = now
+        return response
+
+
+def _safe_next(request, default="home"):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return default
+
+
+@login_required
+def two_factor(request):
+    """Verify a TOTP code, or enrol the first authenticator device."""
+    user = request.user
+    if not two_factor_required(user) or user.is_verified():
+        return redirect(_safe_next(request))
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    enrolling = device is None
+    if enrolling:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    form = TwoFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"].strip()):
+            if enrolling:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("token", _("The code is not correct or has expired."))
+    context = {"form": form, "enrolling": enrolling, "next": _safe_next(request, "")}
+    if enrolling:
+        context["qr_svg"] = segno.make(device.config_url, error="m").svg_data_uri(scale=4)
+        context["secret"] = _b32_secret(device)
+    return render(request, "accounts/two_factor.html", context)
+
+
+def _b32_secret(device: TOTPDevice) -> str:
+    import base64
+
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, initial={
+        "display_name": request.user.display_name, "email": request.user.email,
+        "phone": request.user.phone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Your details were saved."))
+            return redirect("accounts:profile")
+    tokens = request.user.api_tokens.all()
+    return render(request, "accounts/profile.html", {
+        "form": form, "tokens": tokens, "token_form": TokenForm(),
+        "roles": request.user.active_roles(),
+    })
+
+
+@login_required
+@require_POST
+def token_create(request):
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The token was not created: give it a name."))
+        return redirect("accounts:profile")
+    token, key = services.token_create(actor=request.user, **form.cleaned_data)
+    return render(request, "accounts/token_created.html", {"token": token, "key": key})
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(request.user.api_tokens, pk=pk)
+    services.token_revoke(actor=request.user, token=token)
+    messages.success(request, _("The token was revoked."))
+    return redirect("accounts:profile")
+
+
+class UserListView(ScopedListView):
+    model = User
+    action = Action.MANAGE_USERS
+    template_name = "accounts/user_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        super().get_queryset()  # fail-closed check of the base class
+        return selectors.user_list(actor=self.request.user, query=self.request.GET.get("q", ""),
+                                   role=self.request.GET.get("role", ""))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(q=self.request.GET.get("q", ""),
+                                        role=self.request.GET.get("role", ""),
+                                        roles=Role.choices, **kwargs)
+
+
+@login_required
+def user_create(request):
+    if not request.user.can(Action.MANAGE_USERS):
+        raise PermissionDenied
+    form = UserCreateForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_create(
+                actor=request.user, username=data["username"], password=data["password"],
+                display_name=data["display_name"], email=data["email"], phone=data["phone"],
+                role=data["role"], jurisdiction=data["jurisdiction"], place=data["place"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The account %(username)s was created.")
+                             % {"username": user.username})
+            return redirect("accounts:user_detail", pk=user.pk)
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@login_required
+def user_detail(request, pk: int):
+    user = get_in_scope(User, request.user, Action.MANAGE_USERS, pk=pk)
+    grant_form = RoleScopeForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and grant_form.is_valid():
+        try:
+            services.role_grant(actor=request.user, user=user, role=grant_form.cleaned_data["role"],
+                                jurisdiction=grant_form.cleaned_data["jurisdiction"],
+                                place=grant_form.cleaned_data["place"])
+        except ValidationError as exc:
+            apply_validation_error(grant_form, exc)
+        except PermissionDenied as exc:
+            grant_form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The role was granted."))
+            return redirect("accounts:user_detail", pk=user.pk)
+    roles = user.roles.select_related("jurisdiction", "place", "granted_by").order_by(
+        "revoked_at", "-granted_at")
+    return render(request, "accounts/user_detail.html", {
+        "subject": user, "roles": roles, "grant_form": grant_form,
+        "password_form": PasswordResetForm(),
+        "can_grant": {a.pk: services.can_grant(request.user, a.role, a.scope_code)
+                      for a in roles},
+    })
+
+
+@login_required
+@require_POST
+def role_revoke(request, pk: int):
+    assignment = get_in_scope(RoleAssignment, request.user, Action.MANAGE_USERS, pk=pk)
+    try:
+        services.role_revoke(actor=request.user, assignment=assignment)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The role was revoked."))
+    return redirect("accounts:user_detail", pk=assignment.user_id)
+
+
+@login_required
+@require_POST
+def user_set_active(request, pk: int):
+    user = get_in_scope(User, request.user, Action.MANAGE_USERS, pk=pk)
+    try:
+        services.user_set_active(actor=request.user, user=user,
+                                 active=request.POST.get("active") == "1")
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The account was updated."))
+    return redirect("accounts:user_detail", pk=user.pk)
+
+
+@login_required
+@require_POST
+def user_reset_password(request, pk: int):
+    user = get_in_scope(User, request.user, Action.MANAGE_USERS, pk=pk)
+    form = PasswordResetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_reset_password(actor=request.user, user=user,
+                                         password=form.cleaned_data["password"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The password was changed."))
+    return redirect("accounts:user_detail", pk=user.pk)
+
+
+@login_required
+def home(request):
+    """Each role's start page, with real counts from the data in the user's scope."""
+    return render(request, "accounts/home.html", selectors.home_figures(actor=request.user))

@@ -1,0 +1,1 @@
+"""The jurisdiction tree (city, district, street, community) and places (hotels, transfer points)."""

@@ -1,0 +1,1 @@
+"""The change log and the personal-data access log, both append-only."""

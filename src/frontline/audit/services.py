@@ -1,0 +1,117 @@
+"""Writing the audit logs. Services call these inside their own transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from frontline.audit.models import AccessEvent, AccessLogEntry, ChangeAction, ChangeLogEntry
+from frontline.core.context import current_client_ip, current_request_id
+
+MASKED = "********"
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return str(value)
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The audit view of an object: concrete fields, with secrets left out or masked.
+
+    A model lists `audit_exclude` (never recorded, e.g. password hashes) and `audit_mask`
+    (recorded as changed/unchanged only, e.g. encrypted document numbers).
+    """
+    exclude = set(getattr(obj, "audit_exclude", ()))
+    mask = set(getattr(obj, "audit_mask", ()))
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        value = getattr(obj, field.attname)
+        data[field.name] = MASKED if field.name in mask and value else _json_value(value)
+    return data
+
+
+def _actor_label(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    return getattr(actor, "get_username", lambda: str(actor))()
+
+
+def _scope_code(obj: models.Model, jurisdiction_code: str | None) -> str:
+    if jurisdiction_code is not None:
+        return jurisdiction_code
+    getter = getattr(obj, "scope_code", None)
+    return getter() if callable(getter) else ""
+
+
+def change_record(
+    *,
+    actor: Any,
+    action: ChangeAction | str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    event: str = "",
+    jurisdiction_code: str | None = None,
+) -> ChangeLogEntry:
+    """Record one change; `before`/`after` are snapshots (None for create/delete)."""
+    if before is not None and after is not None:
+        changed = {k for k in after if before.get(k) != after.get(k)}
+        before = {k: v for k, v in before.items() if k in changed}
+        after = {k: v for k, v in after.items() if k in changed}
+    return ChangeLogEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor)[:150],
+        request_id=current_request_id(),
+        action=ChangeAction(action),
+        event=event,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        jurisdiction_code=_scope_code(obj, jurisdiction_code),
+        before=before,
+        after=after,
+    )
+
+
+def access_record(
+    *,
+    actor: Any,
+    event: AccessEvent | str,
+    object_type: str,
+    jurisdiction_code: str,
+    obj: models.Model | None = None,
+    record_count: int = 1,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AccessLogEntry:
+    """Record a read, reveal or export of personal data, with the reason given."""
+    return AccessLogEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor)[:150],
+        request_id=current_request_id(),
+        client_ip=current_client_ip() or None,
+        event=AccessEvent(event),
+        object_type=object_type,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        record_count=record_count,
+        jurisdiction_code=jurisdiction_code,
+        reason=reason,
+        detail=_json_value(detail or {}),
+    )

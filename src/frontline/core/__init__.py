@@ -1,0 +1,1 @@
+"""Base classes every domain app builds on: scoping, services, views, API, audit hooks."""

@@ -1,0 +1,66 @@
+"""Base API viewsets: the queryset is restricted before any lookup; out of scope is 404.
+
+Like NetBox's NetBoxModelViewSet: `get_queryset()` returns the restricted queryset for the
+action the HTTP method needs, and fails closed when the model is not scoped. Writes go
+through services, which re-check the scope inside their transaction.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, viewsets
+
+from frontline.core.models import RestrictedQuerySet
+from frontline.core.permissions import Action
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def as_drf_error(exc: Exception) -> Exception:
+    """Turn a service's Django error into the API's error with the same messages."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(
+                {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+            )
+        return exceptions.ValidationError({"non_field_errors": exc.messages})
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    return exc
+
+
+class ScopedViewSetMixin:
+    """Restricts the queryset to the caller's scope for the action of the request."""
+
+    read_action: Action = Action.VIEW
+    write_action: Action = Action.CHANGE
+
+    def get_action(self) -> Action:
+        return self.read_action if self.request.method in READ_METHODS else self.write_action
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if not isinstance(qs, RestrictedQuerySet):
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}: {qs.model.__name__} is not a scoped model"
+            )
+        return qs.restrict(self.request.user, self.get_action())
+
+
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    """Create and update call `perform_create`/`perform_update`, which subclasses implement
+    with a service call; a plain `serializer.save()` is refused so nobody bypasses services."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):  # pragma: no cover - subclasses implement
+        raise NotImplementedError(f"{type(self).__name__} must create through a service")
+
+    def perform_update(self, serializer):  # pragma: no cover - subclasses implement
+        raise NotImplementedError(f"{type(self).__name__} must update through a service")

@@ -1,0 +1,99 @@
+"""Meta-tests: every scoped model and endpoint has permission tests, and no view or API
+module reaches a scoped model through `.objects` (which would bypass restrict())."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from pathlib import Path
+
+from django.apps import apps
+
+import frontline
+from frontline.core.api import ScopedViewSetMixin
+from frontline.core.models import is_scoped_model
+from frontline.core.testing import ScopedPermissionTests
+
+SRC = Path(frontline.__file__).resolve().parent
+
+
+def _import_all_tests() -> None:
+    for module in pkgutil.walk_packages([str(SRC)], prefix="frontline."):
+        if ".tests." in module.name and module.name.rsplit(".", 1)[-1].startswith("test_"):
+            importlib.import_module(module.name)
+
+
+def _all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_subclasses(sub)
+
+
+def _permission_test_classes():
+    _import_all_tests()
+    return [c for c in _all_subclasses(ScopedPermissionTests) if c.__name__.startswith("Test")]
+
+
+def scoped_models():
+    return [m for m in apps.get_models()
+            if m.__module__.startswith("frontline.") and is_scoped_model(m)]
+
+
+def test_every_scoped_model_has_permission_tests():
+    tested = {c.model for c in _permission_test_classes()}
+    missing = [m.__name__ for m in scoped_models() if m not in tested]
+    assert not missing, f"scoped models without a ScopedPermissionTests subclass: {missing}"
+
+
+def test_every_scoped_endpoint_has_permission_tests():
+    from frontline.api.urls import router
+
+    tested = {c.api_basename for c in _permission_test_classes() if c.api_basename}
+    missing = [basename for _prefix, viewset, basename in router.registry
+               if issubclass(viewset, ScopedViewSetMixin) and basename not in tested]
+    assert not missing, f"scoped API endpoints without permission tests: {missing}"
+
+
+def test_unscoped_endpoints_are_own_rows_only():
+    """A viewset that is not scoped must filter by the requesting user (own rows)."""
+    from frontline.api.urls import router
+
+    for _prefix, viewset, basename in router.registry:
+        if issubclass(viewset, ScopedViewSetMixin):
+            continue
+        source = Path(importlib.import_module(viewset.__module__).__file__).read_text()
+        assert "user=self.request.user" in source, (
+            f"API endpoint {basename} is neither scoped nor limited to the user's own rows")
+
+
+def _view_and_api_modules():
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC)
+        if "tests" in rel.parts or "migrations" in rel.parts:
+            continue
+        if rel.name in ("views.py", "api.py") or rel.parent.name in ("views", "api"):
+            yield path
+
+
+def test_no_direct_objects_on_scoped_models_in_views_and_api():
+    scoped_names = {m.__name__ for m in scoped_models()}
+    offences = []
+    for path in _view_and_api_modules():
+        source = path.read_text()
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if (isinstance(node, ast.Attribute) and node.attr == "objects"
+                    and isinstance(node.value, ast.Name) and node.value.id in scoped_names):
+                line = lines[node.lineno - 1]
+                if "# scoped-ok" not in line:
+                    offences.append(f"{path.relative_to(SRC)}:{node.lineno}: {line.strip()}")
+    assert not offences, "views/API query scoped models directly:\n" + "\n".join(offences)
+
+
+def test_the_ban_detects_a_direct_query(tmp_path):
+    """The AST check above really finds `Model.objects` (so it cannot pass vacuously)."""
+    tree = ast.parse("def v(request):\n    return Place.objects.all()\n")
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "objects"]
+    assert found and found[0].value.id == "Place"
+    assert any(m.__name__ == "Place" for m in scoped_models())

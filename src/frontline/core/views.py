@@ -1,0 +1,76 @@
+"""Base views: every page that shows scoped rows restricts its queryset before any lookup.
+
+A view names its `model` (or `queryset`) and the `action` it needs; `get_queryset()` always
+returns the restricted queryset and raises ImproperlyConfigured when the model is not scoped,
+so a view cannot forget scoping (NetBox's ObjectView/ObjectListView).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.forms import BaseForm, ModelChoiceField, ModelMultipleChoiceField
+from django.views.generic import DetailView, ListView
+
+from frontline.core.models import RestrictedQuerySet
+from frontline.core.permissions import Action
+
+
+def restrict_form_fields(form: BaseForm, user: Any, action: Action | str = Action.VIEW) -> None:
+    """Restrict every model choice field of a form whose model is scoped (NetBox's helper)."""
+    for field in form.fields.values():
+        if isinstance(field, ModelChoiceField | ModelMultipleChoiceField):
+            qs = field.queryset
+            if isinstance(qs, RestrictedQuerySet):
+                field.queryset = qs.restrict(user, action)
+
+
+def apply_validation_error(form: BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form, by field where it names one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class ScopedViewMixin(LoginRequiredMixin):
+    """Restricts `model`/`queryset` to the user's scope for `action`; fails closed."""
+
+    action: Action = Action.VIEW
+    model: type[Model] | None = None
+    queryset: QuerySet | None = None
+
+    def get_base_queryset(self) -> QuerySet:
+        if self.queryset is not None:
+            return self.queryset.all()
+        if self.model is not None:
+            return self.model._default_manager.all()
+        raise ImproperlyConfigured(f"{type(self).__name__} has no model or queryset")
+
+    def get_queryset(self) -> QuerySet:
+        qs = self.get_base_queryset()
+        if not isinstance(qs, RestrictedQuerySet):
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}: {qs.model.__name__} is not a scoped model; "
+                "scoped views only show restricted querysets"
+            )
+        return qs.restrict(self.request.user, self.action)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.can(self.action):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ScopedListView(ScopedViewMixin, ListView):
+    paginate_by = 50
+    paginator_class = Paginator
+
+
+class ScopedDetailView(ScopedViewMixin, DetailView):
+    """Out of scope raises Http404 through the restricted queryset, exactly like 'not found'."""
