@@ -17,12 +17,17 @@ What it measures
     reports equals the rows in scope counted directly, the page holds min(50, that total)
     rows, and every row lies inside the user's scope.
 
-    The four targets are timed at the small size (10,000 rows), then the table is grown
-    to the large size (1,000,000 rows; 100,000 with --quick) and timed again. Each backend
-    runs in its own subprocess on a fresh database: SQLite in a temporary directory
-    (FRONTLINE_VAR_DIR) and PostgreSQL in the database frontline_bench_scope, created and
-    dropped here. PostgreSQL gets a database-wide VACUUM ANALYZE after each load, as
-    autovacuum would soon after.
+    The table is filled to the small size (10,000 rows), the database is cloned, and the
+    clone is grown to the large size (1,000,000 rows; 100,000 with --quick). The two
+    databases are then timed in alternating blocks of requests (small, large, large, small,
+    ...), and the four targets take turns within a block, so that a burst of load elsewhere
+    on the machine hits both sizes alike instead of skewing the ratio.
+
+    Each backend runs in its own subprocess on fresh databases: SQLite in a temporary
+    directory (FRONTLINE_VAR_DIR; the clone is made with VACUUM INTO) and PostgreSQL in the
+    databases frontline_bench_scope and frontline_bench_scope_large (CREATE DATABASE ...
+    TEMPLATE), created and dropped here. PostgreSQL gets a database-wide VACUUM ANALYZE
+    after each load, as autovacuum would soon after.
 
 How to read it
     p50_ms_*, p95_ms_*   median and 95th percentile wall time of one request, in ms
@@ -32,12 +37,17 @@ How to read it
     queries_*            SQL queries of one request; must be equal at both sizes
     in_scope_*, rows_*   rows in the user's scope and rows on the page; with an even spread
                          the scope grows with the table (a community holds ~1 row of 10,000
-                         and ~133 of 1,000,000), so the small page can hold fewer than 50
+                         and ~133 of 1,000,000), so the small page can hold fewer than 50,
+                         and `ratio` also prices rendering the extra rows
+    p95_ms_large_same_rows, ratio_same_rows
+                         API targets only: the large size timed with ?page_size= set to the
+                         rows of the small page, i.e. the cost of the table size alone
     goal_met             every ratio <= goal_ratio and equal query counts, on every backend
                          asked for; a backend that could not run carries an "error" instead
                          and makes goal_met false (the goal was not shown there)
-    loadavg              the machine's 1-minute load average when each size was timed; a
-                         busy machine inflates p95, so compare runs on a quiet one
+    loadavg              the machine's 1-minute load average before and after timing; a
+                         busy machine inflates p95 (both sizes alike, thanks to the
+                         alternation), so compare absolute figures only between quiet runs
 
     The JSON object on the last line of stdout is the result; the lines before it are for
     people.
@@ -48,7 +58,8 @@ Usage
 
     --quick runs 10,000 and 100,000 rows with fewer requests (well under a minute for both
     backends); --verbose prints every SQL statement of one request per target and size;
-    --explain prints the query plans of the place queries at the large size.
+    --explain prints the query plans of the place queries at the large size
+    (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 """
 
 from __future__ import annotations
@@ -65,6 +76,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -76,12 +88,15 @@ DIVISIONS_FILE = PROJECT_DIR / "data" / "beijing-divisions.csv"
 
 BACKENDS = ("sqlite", "postgresql")
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/frontline_bench_scope"
+LARGE_SUFFIX = "_large"  # the clone that is grown to the large size
+SAME_ROWS = "_same_rows"  # the control of an API target at the large size
 
 SMALL = 10_000
 LARGE = 1_000_000
 QUICK_LARGE = 100_000
-REQUESTS, QUICK_REQUESTS = 200, 50
-WARMUP, QUICK_WARMUP = 20, 5
+REQUESTS, QUICK_REQUESTS = 200, 40
+WARMUP, QUICK_WARMUP = 20, 3
+BLOCK = 10  # rounds of the four targets on one database before switching to the other
 PAGE_SIZE = 50
 GOAL_RATIO = 1.5
 WORKER_TIMEOUT = 1800  # seconds per backend, a guard against a hung database
@@ -282,22 +297,88 @@ def count_queries(client, url: str) -> tuple[int, list[dict[str, str]]]:
     return len(captured), list(captured.captured_queries)
 
 
-def time_requests(targets: dict[str, tuple], requests: int, warmup: int
-                  ) -> dict[str, list[float]]:
-    """Wall-clock ms of each request; the targets take turns, so a burst of load elsewhere on
-    the machine hits them alike instead of skewing one."""
-    for _ in range(warmup):
-        for client, url in targets.values():
-            client.get(url)
+def database_use(name: Any) -> None:
+    """Point the default connection at another database of the same backend."""
+    from django.db import connection
+
+    if connection.settings_dict["NAME"] != name:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+
+
+def database_clone() -> Any:
+    """Copy the current database (schema, divisions, users, sessions, places) and use the
+    copy; returns the copy's name."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        name = f"{connection.settings_dict['NAME']}{LARGE_SUFFIX}"
+        template = connection.settings_dict["NAME"]
+        connection.close()  # CREATE DATABASE ... TEMPLATE needs the template unused
+        postgres_admin(os.environ["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{name}"')
+        postgres_admin(os.environ["DATABASE_URL"],
+                       f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    else:
+        name = Path(connection.settings_dict["NAME"]).with_name(f"frontline{LARGE_SUFFIX}.sqlite3")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM INTO %s", [str(name)])
+    database_use(name)
+    return name
+
+
+def same_rows_check(target: str, client, small: dict[str, Any], large: dict[str, Any]
+                    ) -> tuple[Any, str]:
+    """The control of an API target: at the large size, as many rows as the small page held.
+
+    With an even spread the scope grows with the table, so the large page renders more rows
+    than the small one; `?page_size=` takes that difference out and leaves the cost of the
+    table size alone (same queries, same rows, 100 times the table).
+    """
+    url = f"{large['url']}?page_size={small['rows']}"
+    response = client.get(url)
+    if response.status_code != 200:
+        raise BenchError(f"{target}: {url} answered {response.status_code}")
+    data = response.json()
+    if data["count"] != large["in_scope"] or len(data["results"]) != small["rows"]:
+        raise BenchError(f"{target}: {url} counts {data['count']} and holds "
+                         f"{len(data['results'])} rows")
+    return client, url
+
+
+def time_requests(databases: dict[int, Any], targets: dict[int, dict[str, tuple]],
+                  requests: int, warmup: int) -> dict[int, dict[str, list[float]]]:
+    """Wall-clock ms of each request, by size and target (`targets[size][name]` is a
+    (client, url) pair).
+
+    The databases alternate in blocks of BLOCK rounds (small, large, large, small, ...) and
+    the targets take turns within a round. After each switch one untimed round opens the
+    new connection, so no timed request pays for connecting.
+    """
+    for size, name in databases.items():
+        database_use(name)
+        for _ in range(warmup):
+            for client, url in targets[size].values():
+                client.get(url)
     gc.collect()
-    times: dict[str, list[float]] = {target: [] for target in targets}
-    for _ in range(requests):
-        for target, (client, url) in targets.items():
-            started = time.perf_counter()
-            response = client.get(url)
-            times[target].append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise BenchError(f"{target}: {url} answered {response.status_code} while timing")
+    times = {size: {target: [] for target in targets[size]} for size in databases}
+    order = list(databases)
+    done = 0
+    while done < requests:
+        rounds = min(BLOCK, requests - done)
+        for size in order:
+            database_use(databases[size])
+            for client, url in targets[size].values():
+                client.get(url)
+            for _ in range(rounds):
+                for target, (client, url) in targets[size].items():
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    times[size][target].append((time.perf_counter() - started) * 1000)
+                    if response.status_code != 200:
+                        raise BenchError(f"{target}: {url} answered {response.status_code} "
+                                         f"at {size:,} rows")
+        order.reverse()
+        done += rounds
     return times
 
 
@@ -312,11 +393,11 @@ def explain(sql: str) -> str:
         return "\n".join("    " + " ".join(str(v) for v in row) for row in cursor.fetchall())
 
 
-def measure_size(clients: dict, size: int, args) -> dict[str, dict[str, Any]]:
+def targets_check(clients: dict, size: int, args) -> dict[str, dict[str, Any]]:
+    """Check every target on the current database and count its queries."""
     from django.urls import reverse
 
     results: dict[str, dict[str, Any]] = {}
-    checked: dict[str, tuple] = {}
     explained: set[str] = set()  # the page and the API run the same place queries
     for target, (user_key, url_name) in TARGETS.items():
         client, url = clients[user_key], reverse(url_name)
@@ -327,8 +408,7 @@ def measure_size(clients: dict, size: int, args) -> dict[str, dict[str, Any]]:
             say(f"  {target:15s} ERROR {type(exc).__name__}: {exc}")
             results[target] = {"error": f"{type(exc).__name__}: {exc}"}
             continue
-        checked[target] = (client, url)
-        results[target] = {"queries": queries, "in_scope": in_scope, "rows": rows}
+        results[target] = {"url": url, "queries": queries, "in_scope": in_scope, "rows": rows}
         if args.verbose:
             say(f"  {target} at {size:,} rows:")
             for query in sql:
@@ -339,15 +419,6 @@ def measure_size(clients: dict, size: int, args) -> dict[str, dict[str, Any]]:
                     explained.add(query["sql"])
                     say(f"    plan of: {query['sql'][:200]} ...")
                     say(explain(query["sql"]))
-    if checked:
-        times = time_requests(checked, args.requests, args.warmup)
-        for target, values in times.items():
-            result = results[target]
-            result["p50_ms"] = round(statistics.median(values), 2)
-            result["p95_ms"] = round(percentile(values, 95), 2)
-            say(f"  {target:15s} p50 {result['p50_ms']:7.2f} ms  p95 {result['p95_ms']:7.2f} ms  "
-                f"{result['queries']} queries  {result['rows']} rows of {result['in_scope']} "
-                "in scope")
     return results
 
 
@@ -375,30 +446,73 @@ def worker(args) -> dict[str, Any]:
     say(f"{version}: schema and {communities} communities in "
         f"{time.perf_counter() - started:.1f} s")
 
-    by_size, load_seconds, loadavg = [], [], []
-    for size in args.sizes:
+    small, large = args.sizes
+    databases, load_seconds = {}, []
+    for size in (small, large):
+        if databases:
+            databases[size] = database_clone()
+        else:
+            databases[size] = connection.settings_dict["NAME"]
         seconds = loader.grow_to(size)
         load_seconds.append(round(seconds, 1))
-        say(f"{size:,} places ({seconds:.1f} s to load); {args.requests} requests per target")
-        loadavg.append(round(os.getloadavg()[0], 2))
-        by_size.append(measure_size(clients, size, args))
+        say(f"{size:,} places ({seconds:.1f} s to load)")
+
+    checks = {}
+    for size, name in databases.items():
+        database_use(name)
+        checks[size] = targets_check(clients, size, args)
+    usable = [t for t in TARGETS if all("error" not in checks[size][t] for size in databases)]
+    targets = {size: {t: (clients[TARGETS[t][0]], checks[size][t]["url"]) for t in usable}
+               for size in databases}
+    database_use(databases[large])
+    for target in usable:
+        if target.endswith("_api"):
+            control = same_rows_check(target, clients[TARGETS[target][0]], checks[small][target],
+                                      checks[large][target])
+            targets[large][f"{target}{SAME_ROWS}"] = control
+    loadavg = [round(os.getloadavg()[0], 2)]
+    say(f"timing {args.requests} requests per target and size, alternating the databases")
+    times = time_requests(databases, targets, args.requests, args.warmup)
+    loadavg.append(round(os.getloadavg()[0], 2))
 
     out: dict[str, Any] = {"database": version, "load_seconds": load_seconds,
                            "loadavg": loadavg}
-    small, large = by_size[0], by_size[-1]
     for target in TARGETS:
-        s, g = small[target], large[target]
-        if "error" in s or "error" in g:
-            out[target] = {"error": s.get("error") or g.get("error")}
+        if target not in usable:
+            errors = [checks[size][target]["error"] for size in databases
+                      if "error" in checks[size][target]]
+            out[target] = {"error": errors[0]}
             continue
+        s, g = checks[small][target], checks[large][target]
+        p95_small = percentile(times[small][target], 95)
+        p95_large = percentile(times[large][target], 95)
         out[target] = {
-            "p50_ms_small": s["p50_ms"], "p50_ms_large": g["p50_ms"],
-            "p95_ms_small": s["p95_ms"], "p95_ms_large": g["p95_ms"],
-            "ratio": round(g["p95_ms"] / s["p95_ms"], 2),
+            "p50_ms_small": round(statistics.median(times[small][target]), 2),
+            "p50_ms_large": round(statistics.median(times[large][target]), 2),
+            "p95_ms_small": round(p95_small, 2), "p95_ms_large": round(p95_large, 2),
+            "ratio": round(p95_large / p95_small, 2),
             "queries_small": s["queries"], "queries_large": g["queries"],
             "in_scope_small": s["in_scope"], "in_scope_large": g["in_scope"],
             "rows_small": s["rows"], "rows_large": g["rows"],
         }
+        control = times[large].get(f"{target}{SAME_ROWS}")
+        if control:
+            out[target]["p95_ms_large_same_rows"] = round(percentile(control, 95), 2)
+            out[target]["ratio_same_rows"] = round(percentile(control, 95) / p95_small, 2)
+    for size in databases:
+        say(f"{size:,} places:")
+        for target in TARGETS:
+            r = out[target]
+            if "error" in r:
+                say(f"  {target:15s} ERROR {r['error']}")
+                continue
+            key = "small" if size == small else "large"
+            say(f"  {target:15s} p50 {r[f'p50_ms_{key}']:7.2f} ms  "
+                f"p95 {r[f'p95_ms_{key}']:7.2f} ms  {r[f'queries_{key}']} queries  "
+                f"{r[f'rows_{key}']} rows of {r[f'in_scope_{key}']} in scope")
+            if key == "large" and "p95_ms_large_same_rows" in r:
+                say(f"  {target:15s} p95 {r['p95_ms_large_same_rows']:7.2f} ms with "
+                    f"?page_size={r['rows_small']} (the rows of the small page)")
     return out
 
 
@@ -414,26 +528,32 @@ def postgres_admin(url: str, statement: str) -> None:
         conn.execute(statement)
 
 
+def databases_drop(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    for db in (name, f"{name}{LARGE_SUFFIX}"):
+        postgres_admin(url, f'DROP DATABASE IF EXISTS "{db}"')
+
+
 def run_backend(backend: str, args) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(DJANGO_SETTINGS_MODULE="frontline.settings", FRONTLINE_ENV="local",
                FRONTLINE_REQUIRE_2FA="false", DEBUG="false", LOG_LEVEL="WARNING",
                PYTHONPATH=str(SRC_DIR))
-    var_dir = None
     db_name = args.pg_url.rsplit("/", 1)[1]
-    if backend == "sqlite":
-        var_dir = tempfile.mkdtemp(prefix="frontline-bench-scope-")
-        (Path(var_dir) / "static").mkdir()  # STATIC_ROOT; WhiteNoise warns when it is missing
-        env["FRONTLINE_VAR_DIR"] = var_dir
-    else:
+    if backend == "postgresql":
         try:
-            postgres_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{db_name}"')
+            databases_drop(args.pg_url)
             postgres_admin(args.pg_url, f"CREATE DATABASE \"{db_name}\" TEMPLATE template0 "
                                         "ENCODING 'UTF8'")
         except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
             return {"error": f"PostgreSQL unreachable at {args.pg_url}: "
                              f"{type(exc).__name__}: {exc}".strip()}
         env["DATABASE_URL"] = args.pg_url
+    # Nothing goes to the checkout's ./var: SQLite databases, media and STATIC_ROOT (which
+    # WhiteNoise warns about when it is missing) live in a temporary directory.
+    var_dir = tempfile.mkdtemp(prefix="frontline-bench-scope-")
+    (Path(var_dir) / "static").mkdir()
+    env["FRONTLINE_VAR_DIR"] = var_dir
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", backend,
                "--sizes", ",".join(map(str, args.sizes)), "--requests", str(args.requests),
                "--warmup", str(args.warmup)]
@@ -442,20 +562,24 @@ def run_backend(backend: str, args) -> dict[str, Any]:
     try:
         with subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdout=subprocess.PIPE,
                               text=True) as proc:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                line = line.rstrip("\n")
-                if line.startswith("{"):
-                    last = line
-                else:
-                    say(f"[{backend}] {line}")
-            returncode = proc.wait(timeout=WORKER_TIMEOUT)
+            watchdog = threading.Timer(WORKER_TIMEOUT, proc.kill)
+            watchdog.start()
+            try:
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    line = line.rstrip("\n")
+                    if line.startswith("{"):
+                        last = line
+                    else:
+                        say(f"[{backend}] {line}")
+                returncode = proc.wait()
+            finally:
+                watchdog.cancel()
     finally:
-        if var_dir:
-            shutil.rmtree(var_dir, ignore_errors=True)
+        shutil.rmtree(var_dir, ignore_errors=True)
         if backend == "postgresql":
             try:
-                postgres_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{db_name}"')
+                databases_drop(args.pg_url)
             except Exception as exc:  # noqa: BLE001 - report, the figures still stand
                 say(f"[{backend}] could not drop {db_name}: {exc}")
     if not last:
@@ -497,6 +621,8 @@ def parse_args(argv: list[str] | None = None):
         parser.error(f"unknown backends {sorted(unknown)}; choose from {', '.join(BACKENDS)}")
     if args.sizes:
         args.sizes = [int(s) for s in args.sizes.split(",")]
+        if len(args.sizes) != 2 or not 0 < args.sizes[0] < args.sizes[1]:
+            parser.error("--sizes takes a small and a large size")
     else:
         args.sizes = [SMALL, QUICK_LARGE if args.quick else LARGE]
     if args.requests is None:

@@ -24,6 +24,9 @@ trap cleanup INT TERM EXIT
 
 $PY manage.py db_worker --queue-name '*' --interval 1 --no-reload -v 0 &
 pids+=($!)
+# Re-queue outbox messages whose retry time passed while no worker was running.
+$PY manage.py notify_retry_due --every 60 -v 0 &
+pids+=($!)
 PYTHONPATH=src .venv/bin/gunicorn frontline.wsgi:application --bind "$HOST:$PORT" \
   --workers "${WEB_WORKERS:-2}" --threads 4 --access-logfile - --log-level warning &
 pids+=($!)

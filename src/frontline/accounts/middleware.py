@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -44,9 +45,17 @@ class SessionTimeoutMiddleware:
                 messages.info(request, _("Your session has ended. Please sign in again."))
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                return redirect(f"{reverse('accounts:login')}?next={request.path}")
-            if now - last_seen >= 30:  # avoid a session write on every request
-                request.session[LAST_SEEN] = now
+                login_url = f"{reverse('accounts:login')}?next={request.path}"
+                if request.headers.get("HX-Request"):
+                    # An htmx fragment (such as the bell) must not load the login page into
+                    # the top bar: ask htmx to send the whole page to the login page.
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = login_url
+                    return response
+                return redirect(login_url)
+            # A background poll (the bell) is not activity: an open tab must still time out.
+            if not request.headers.get("X-Background") and now - last_seen >= 30:
+                request.session[LAST_SEEN] = now  # at most one session write in 30 s
         return self.get_response(request)
 
 

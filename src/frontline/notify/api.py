@@ -51,8 +51,10 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     queryset = Notification.objects.none()
 
     def get_queryset(self):
-        unread = self.request.query_params.get("unread", "").lower() in ("1", "true", "yes")
-        return selectors.notification_list(actor=self.request.user, unread_only=unread)
+        qs = Notification.objects.filter(user=self.request.user)  # scoped-ok: own notifications
+        if self.request.query_params.get("unread", "").lower() in ("1", "true", "yes"):
+            qs = qs.filter(read_at__isnull=True)
+        return selectors.unread_first(qs)
 
     @extend_schema(request=None, responses={200: NotificationSerializer})
     @action(detail=True, methods=["post"])
@@ -87,7 +89,8 @@ class ChatWebhookSerializer(serializers.ModelSerializer):
         help_text="DingTalk signing secret; write-only. An empty string removes it.")
     has_secret = serializers.BooleanField(read_only=True)
     jurisdiction = serializers.SlugRelatedField(
-        slug_field="code", queryset=Jurisdiction.objects.all(),
+        slug_field="code",
+        queryset=Jurisdiction.objects.none(),  # scoped-ok: replaced by restrict() in __init__
         help_text="Division code of the jurisdiction the robot belongs to (in your scope).")
 
     class Meta:
@@ -100,7 +103,7 @@ class ChatWebhookSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and "jurisdiction" in self.fields:
-            self.fields["jurisdiction"].queryset = Jurisdiction.objects.restrict(
+            self.fields["jurisdiction"].queryset = Jurisdiction.objects.restrict(  # scoped-ok
                 request.user, Action.CONFIGURE)
 
 
@@ -129,8 +132,8 @@ class ChatWebhookViewSet(ScopedModelViewSet):
     returned; responses show `url_display` (the key shortened) and `has_secret`.
     """
 
-    queryset = ChatWebhook.objects.select_related("jurisdiction").order_by(
-        "jurisdiction_code", "name", "id")
+    queryset = ChatWebhook.objects.select_related(  # scoped-ok: restricted in get_queryset
+        "jurisdiction").order_by("jurisdiction_code", "name", "id")
     serializer_class = ChatWebhookSerializer
     read_action = Action.CONFIGURE
     write_action = Action.CONFIGURE
@@ -180,7 +183,8 @@ class ChatWebhookViewSet(ScopedModelViewSet):
 class OutboxViewSet(ScopedReadOnlyViewSet):
     """The outbox of your scope, newest first (needs the configure action)."""
 
-    queryset = Message.objects.select_related("webhook").order_by("-created_at", "-id")
+    queryset = Message.objects.select_related(  # scoped-ok: restricted in get_queryset
+        "webhook").order_by("-created_at", "-id")
     serializer_class = MessageSerializer
     read_action = Action.CONFIGURE
     write_action = Action.CONFIGURE

@@ -1,3 +1,4 @@
+"""The notify app's configuration."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

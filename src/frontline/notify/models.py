@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -42,7 +43,7 @@ class ChatWebhook(ScopedModel):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=WebhookKind.choices)
     url = models.URLField(
-        _("webhook address"), max_length=500,
+        _("webhook address"), max_length=500, validators=[URLValidator(schemes=["http", "https"])],
         help_text=_("The address the group robot gives, with its key or access token."),
     )
     secret = models.CharField(
@@ -125,7 +126,7 @@ class Message(ScopedModel):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
@@ -178,7 +179,7 @@ class Notification(models.Model):
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     message = models.OneToOneField(
         Message, verbose_name=_("outbound message"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="notification",

@@ -10,6 +10,13 @@ from frontline.core.permissions import Action
 from frontline.notify.models import ChatWebhook, Message, MessageStatus, Notification
 
 
+def unread_first(qs: QuerySet[Notification]) -> QuerySet[Notification]:
+    """Order notifications unread first, then newest first."""
+    unread = Case(When(read_at__isnull=True, then=Value(0)), default=Value(1),
+                  output_field=IntegerField())
+    return qs.order_by(unread, "-created_at", "-id")
+
+
 def notification_list(*, actor: Any, unread_only: bool = False) -> QuerySet[Notification]:
     """The actor's own notifications, unread first, newest first."""
     if not getattr(actor, "pk", None):
@@ -18,9 +25,7 @@ def notification_list(*, actor: Any, unread_only: bool = False) -> QuerySet[Noti
     qs = Notification.objects.filter(user_id=actor.pk)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
-    unread_first = Case(When(read_at__isnull=True, then=Value(0)), default=Value(1),
-                        output_field=IntegerField())
-    return qs.order_by(unread_first, "-created_at", "-id")
+    return unread_first(qs)
 
 
 def notification_unread_count(*, actor: Any) -> int:

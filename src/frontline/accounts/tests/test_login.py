@@ -109,3 +109,25 @@ def test_absolute_timeout_logs_out_even_when_active(tree, client, settings):
 
 def test_passwords_are_argon2(tree):
     assert tree.users["street"].password.startswith("argon2")
+
+
+def test_background_polls_do_not_keep_the_session_alive(tree, client, settings):
+    login(client, "street", PASSWORD)
+    session = client.session
+    stale = int(time.time()) - 120
+    session[LAST_SEEN] = stale
+    session.save()
+    client.get(reverse("notify:bell"), HTTP_HX_REQUEST="true", HTTP_X_BACKGROUND="1")
+    assert client.session[LAST_SEEN] == stale
+    client.get(reverse("home"))
+    assert client.session[LAST_SEEN] > stale
+
+
+def test_expired_htmx_request_redirects_the_whole_page(tree, client, settings):
+    login(client, "street", PASSWORD)
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
+    session.save()
+    response = client.get(reverse("notify:bell"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert reverse("accounts:login") in response["HX-Redirect"]

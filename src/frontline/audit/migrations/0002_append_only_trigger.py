@@ -11,7 +11,7 @@ TABLES = ["audit_changelogentry", "audit_accesslogentry"]
 CREATE_FUNCTION = """
 CREATE OR REPLACE FUNCTION frontline_audit_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit entries are append-only (% on %)', TG_OP, TG_TABLE_NAME
+    RAISE EXCEPTION 'audit entries are append-only (%% on %%)', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;

@@ -95,6 +95,6 @@ def test_translations_keep_the_placeholders(po):
         strings = m.string if isinstance(m.string, tuple) else (m.string,)
         expected = {p for i in ids for p in PLACEHOLDER.findall(i)}
         for s in strings:
-            if {p for p in PLACEHOLDER.findall(s)} != expected and len(ids) == 1:
+            if set(PLACEHOLDER.findall(s)) != expected and len(ids) == 1:
                 wrong.append(f"{m.id!r} -> {s!r}")
     assert not wrong, "placeholders differ:\n" + "\n".join(wrong)

@@ -14,7 +14,7 @@ from frontline.audit.models import ChangeLogEntry
 from frontline.core.models import OutOfScope
 from frontline.core.testing import snapshot_row
 from frontline.notify import services
-from frontline.notify.models import Message, MessageStatus, Notification
+from frontline.notify.models import ChatWebhook, Message, MessageStatus, Notification
 from frontline.notify.tasks import deliver_message
 from frontline.notify.tests.factories import make_in_app, make_webhook
 
@@ -320,3 +320,9 @@ def test_marking_read_only_touches_own_notifications(tree, deliver):
     assert services.notification_mark_all_read(actor=tree.users["street"]) == 1
     theirs_n.refresh_from_db()
     assert theirs_n.read_at is None
+
+
+def test_a_robot_address_must_be_http(tree):
+    with pytest.raises(ValidationError):
+        make_webhook(tree, "110101", url="ftp://files.example/robot")
+    assert not ChatWebhook.objects.exists()
