@@ -3,7 +3,7 @@
 # which are missing. Usage: scripts/sysdeps.sh run|test
 set -euo pipefail
 what=${1:-run}
-packages=(fonts-noto-cjk fonts-noto-core gettext)
+packages=(fonts-noto-cjk fonts-noto-core gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 if [ "$what" = test ]; then
   packages+=(poppler-utils poppler-data chromium)
 fi

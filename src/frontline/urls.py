@@ -1,5 +1,8 @@
-"""Top-level URL configuration of Frontline."""
+"""Top-level URL configuration: every Frontline app's `urls.py`, then the API assembly."""
 
+import importlib.util
+
+from django.apps import apps
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -8,10 +11,10 @@ from frontline.accounts.views import home
 urlpatterns = [
     path("", home, name="home"),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("", include("frontline.accounts.urls")),
-    path("", include("frontline.areas.urls")),
-    path("", include("frontline.audit.urls")),
-    path("", include("frontline.notify.urls")),
-    path("", include("frontline.api.urls")),
 ]
-
+for _config in apps.get_app_configs():
+    _name = _config.name
+    if _name.startswith("frontline.") and _name != "frontline.api" and importlib.util.find_spec(
+            f"{_name}.urls"):
+        urlpatterns.append(path("", include(f"{_name}.urls")))
+urlpatterns.append(path("", include("frontline.api.urls")))

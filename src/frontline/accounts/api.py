@@ -68,3 +68,9 @@ class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         token = self.get_object()
         token = services.token_revoke(actor=request.user, token=token)
         return Response(ApiTokenSerializer(token).data, status=status.HTTP_200_OK)
+
+
+ROUTES = [
+    ("users", UserViewSet, "user"),
+    ("tokens", ApiTokenViewSet, "token"),
+]

@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "frontline.api"
     label = "api"
+    navigation = [
+        (_("API"), "api:docs", None),
+    ]
     verbose_name = _("API")
 
     def ready(self):

@@ -1,27 +1,26 @@
-"""The /api/v1/ assembly: one router for every app's viewsets, the schema and its docs page."""
+"""The /api/v1/ assembly: one router for every app's viewsets, the schema and its docs page.
 
+Each app's `api.py` declares `ROUTES = [(prefix, viewset, basename), ...]`; they are
+registered here in the order of INSTALLED_APPS, so adding an app needs no edit here.
+"""
+
+import importlib
+import importlib.util
+
+from django.apps import apps
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
-
-from frontline.accounts.api import ApiTokenViewSet, UserViewSet
-from frontline.areas.api import JurisdictionViewSet, PlaceViewSet
-from frontline.audit.api import AccessLogViewSet, ChangeLogViewSet
-from frontline.notify.api import ChatWebhookViewSet, NotificationViewSet, OutboxViewSet
 
 app_name = "api"
 
 router = DefaultRouter()
 router.include_root_view = False
-router.register("jurisdictions", JurisdictionViewSet, basename="jurisdiction")
-router.register("places", PlaceViewSet, basename="place")
-router.register("users", UserViewSet, basename="user")
-router.register("tokens", ApiTokenViewSet, basename="token")
-router.register("audit/changes", ChangeLogViewSet, basename="changelog")
-router.register("audit/access", AccessLogViewSet, basename="accesslog")
-router.register("notifications", NotificationViewSet, basename="notification")
-router.register("webhooks", ChatWebhookViewSet, basename="webhook")
-router.register("outbox", OutboxViewSet, basename="outbox")
+for config in apps.get_app_configs():
+    if config.name.startswith("frontline.") and importlib.util.find_spec(f"{config.name}.api"):
+        module = importlib.import_module(f"{config.name}.api")
+        for prefix, viewset, basename in getattr(module, "ROUTES", ()):
+            router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),

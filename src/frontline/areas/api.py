@@ -117,3 +117,9 @@ class PlaceViewSet(ScopedModelViewSet):
                 actor=self.request.user, place=serializer.instance, **serializer.validated_data)
         except ValidationError as exc:
             raise as_drf_error(exc) from exc
+
+
+ROUTES = [
+    ("jurisdictions", JurisdictionViewSet, "jurisdiction"),
+    ("places", PlaceViewSet, "place"),
+]

@@ -40,3 +40,9 @@ class AccessLogViewSet(ScopedReadOnlyViewSet):
     queryset = AccessLogEntry.objects.order_by("-time", "-id")  # scoped-ok: restricted in get_queryset
     serializer_class = AccessLogEntrySerializer
     read_action = Action.VIEW_AUDIT
+
+
+ROUTES = [
+    ("audit/changes", ChangeLogViewSet, "changelog"),
+    ("audit/access", AccessLogViewSet, "accesslog"),
+]

@@ -1,34 +1,33 @@
-"""Template context for the page shell: navigation by role and the unread count."""
+"""Template context for the page shell: navigation by role.
+
+Each app's AppConfig may declare `navigation = [(label, url name, action or None), ...]`;
+an entry shows when the user may do that action somewhere (or always, for None).
+"""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from frontline.core.permissions import Action
 
-# (label, url name, action needed anywhere in the user's scope)
-NAVIGATION = [
-    (_("Home"), "home", None),
-    (_("Jurisdictions"), "areas:jurisdiction_list", Action.VIEW),
-    (_("Places"), "areas:place_list", Action.VIEW),
-    (_("Users"), "accounts:user_list", Action.MANAGE_USERS),
-    (_("Audit log"), "audit:change_list", Action.VIEW_AUDIT),
-    (_("Outbox"), "notify:outbox", Action.CONFIGURE),
-    (_("API"), "api:docs", None),
-]
+def navigation_entries():
+    entries = [(_("Home"), "home", None)]
+    for config in apps.get_app_configs():
+        if config.name.startswith("frontline."):
+            entries.extend(getattr(config, "navigation", ()))
+    return entries
 
 
 def shell(request):
     user = getattr(request, "user", None)
     nav = []
     if user is not None and user.is_authenticated:
-        for label, url_name, action in NAVIGATION:
+        for label, url_name, action in navigation_entries():
             if action is None or user.can(action):
-                nav.append({"label": label, "url": reverse(url_name),
-                            "active": request.path == reverse(url_name)
-                            or (url_name != "home"
-                                and request.path.startswith(reverse(url_name)))})
+                url = reverse(url_name)
+                active = request.path == url or (url != "/" and request.path.startswith(url))
+                nav.append({"label": label, "url": url, "active": active})
     return {"nav_items": nav, "staff_languages": settings.LANGUAGES,
             "site_name": _("Frontline")}

@@ -208,3 +208,10 @@ class OutboxViewSet(ScopedReadOnlyViewSet):
             raise as_drf_error(exc) from exc
         message.refresh_from_db()
         return Response(MessageSerializer(message).data)
+
+
+ROUTES = [
+    ("notifications", NotificationViewSet, "notification"),
+    ("webhooks", ChatWebhookViewSet, "webhook"),
+    ("outbox", OutboxViewSet, "outbox"),
+]
