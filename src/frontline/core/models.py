@@ -122,7 +122,7 @@ def get_in_scope(model: type[models.Model], user: Any, action: Action | str, *,
     """Fetch one object through the restricted queryset; out of scope is OutOfScope (404)."""
     qs = model._default_manager.restrict(user, action)
     if for_update:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     try:
         return qs.get(**lookup)
     except model.DoesNotExist:

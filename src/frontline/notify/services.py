@@ -373,7 +373,7 @@ def message_deliver(message_id: int) -> Message | None:
     left alone, so running this twice (a worker retried after a crash) sends once."""
     now = timezone.now()
     with transaction.atomic():
-        message = (Message.objects.select_for_update().select_related("webhook", "recipient")
+        message = (Message.objects.select_for_update(of=("self",)).select_related("webhook", "recipient")
                    .filter(pk=message_id).first())
         if message is None or not _is_due(message, now):
             return message
@@ -459,7 +459,7 @@ def notification_mark_read(*, actor: Any, notification: Notification) -> Notific
     """Mark one of the actor's own notifications read; anyone else's answers 404."""
     with transaction.atomic():
         try:
-            notification = (Notification.objects.select_for_update()
+            notification = (Notification.objects.select_for_update(of=("self",))
                             .get(pk=notification.pk, user_id=getattr(actor, "pk", None)))
         except Notification.DoesNotExist:
             raise OutOfScope() from None
