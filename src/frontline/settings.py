@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "django_countries",
     "frontline.core",
     "frontline.areas",
     "frontline.accounts",
@@ -203,6 +204,24 @@ LANGUAGES = [
     ("zh-hans", _("Simplified Chinese")),
     ("en", _("English")),
 ]
+# Everything a traveller reads (portal, messages, documents) exists in these languages;
+# Arabic and Persian are written right to left. Names are the languages' own names.
+TRAVELLER_LANGUAGES = [
+    ("zh-hans", "简体中文"),
+    ("zh-hant", "繁體中文"),
+    ("en", "English"),
+    ("ja", "日本語"),
+    ("ko", "한국어"),
+    ("ru", "Русский"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("it", "Italiano"),
+    ("de", "Deutsch"),
+    ("pt", "Português"),
+    ("ar", "العربية"),
+    ("fa", "فارسی"),
+]
+RTL_LANGUAGES = {"ar", "fa"}
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -297,7 +316,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"CountryCodeEnum": "django_countries.countries"},
 }
+
+# --- Person registry ------------------------------------------------------------------------
+# "Arrived within N days" and "from a risk country in the past N days" use this N.
+RECENT_ARRIVAL_DAYS = env_int("RECENT_ARRIVAL_DAYS", 14, minimum=1)
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 50, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000, minimum=1)
 
 # --- E-mail and notifications ---------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

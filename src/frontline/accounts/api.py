@@ -56,6 +56,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Your own API tokens. New tokens are created on your profile page (shown once)."""
 
+    unscoped_reason = "own rows: filtered by the requesting user"
     serializer_class = ApiTokenSerializer
     queryset = ApiToken.objects.none()  # for the schema; get_queryset gives one's own tokens
 

@@ -62,8 +62,22 @@ def home_figures(*, actor: Any) -> dict[str, Any]:
         labels = dict(Role.choices)
         for row in figures["users_by_role"]:
             row["label"] = labels.get(row["role"], row["role"])
+    figures["app_cards"] = app_home_cards(actor)
     if actor.can(Action.VIEW_AUDIT):
         figures["recent_changes"] = list(
             ChangeLogEntry.objects.restrict(actor, Action.VIEW_AUDIT).order_by("-time", "-id")[:8]
         )
     return figures
+
+
+def app_home_cards(actor: Any) -> list[dict[str, Any]]:
+    """Cards other apps put on the start page: each AppConfig may define
+    `home_cards(user) -> list[{"label", "count", "url"}]`, computed from the user's scope."""
+    from django.apps import apps
+
+    cards: list[dict[str, Any]] = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "home_cards", None)
+        if config.name.startswith("frontline.") and callable(provider):
+            cards.extend(provider(actor))
+    return cards

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from frontline.areas.models import LEVEL_ORDER, Jurisdiction, Level, Place, validate_division
@@ -176,6 +176,11 @@ def divisions_load(
             Jurisdiction.objects.bulk_update(to_update, ["name", "level", "parent"],
                                              batch_size=500)
             report.changed = len(to_update)
+        if (report.added or report.changed) and connection.vendor == "postgresql":
+            # Fresh statistics now, not when autovacuum gets to it: until then the planner
+            # guesses the tree's size and joins it badly on every scoped list.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE areas_jurisdiction")
         if report.added or report.changed:
             anchor = existing[min(accepted, key=len)] if accepted else None
             if anchor is not None:

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.db.models import Model, QuerySet
 from django.forms import BaseForm, ModelChoiceField, ModelMultipleChoiceField
 from django.views.generic import DetailView, ListView
@@ -67,9 +68,31 @@ class ScopedViewMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: a city-wide list of a million rows must not pay for a
+    full COUNT on every page; past the cap the page says "10,000+"."""
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def _full_count(self) -> int:
+        qs = self.object_list
+        if hasattr(qs, "query"):
+            return qs.order_by()[: self.COUNT_CAP + 1].count()
+        return len(qs)
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._full_count, self.COUNT_CAP)
+
+    @property
+    def count_capped(self) -> bool:
+        return self._full_count > self.COUNT_CAP
+
+
 class ScopedListView(ScopedViewMixin, ListView):
     paginate_by = 50
-    paginator_class = Paginator
+    paginator_class = CappedPaginator
 
 
 class ScopedDetailView(ScopedViewMixin, DetailView):

@@ -46,6 +46,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           viewsets.GenericViewSet):
     """Your own in-app notifications, unread first; nobody sees another user's."""
 
+    unscoped_reason = "own rows: filtered by the requesting user"
     serializer_class = NotificationSerializer
     # scoped-ok: own notifications (the schema needs a model; get_queryset filters by user)
     queryset = Notification.objects.none()

@@ -121,3 +121,16 @@ def test_audit_entries_are_scoped(tree):
         event="test.scope").exists()
     assert ChangeLogEntry.objects.restrict(tree.users["street2"], "view_audit").filter(
         event="test.scope").exists()
+
+
+def test_list_count_is_capped(tree, settings):
+    from frontline.core.views import CappedPaginator
+
+    for i in range(12):
+        Place.objects.create(name=f"x{i}", kind="school", jurisdiction=tree.jurisdictions["110101"],
+                             jurisdiction_code="110101")
+    paginator = CappedPaginator(Place.objects.order_by("id"), 5)
+    paginator.COUNT_CAP = 10
+    assert paginator.count == 10 and paginator.count_capped and paginator.num_pages == 2
+    small = CappedPaginator(Place.objects.filter(name="x1").order_by("id"), 5)
+    assert small.count == 1 and not small.count_capped
