@@ -12,9 +12,9 @@ from typing import Any
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.utils.functional import cached_property
 from django.db.models import Model, QuerySet
 from django.forms import BaseForm, ModelChoiceField, ModelMultipleChoiceField
+from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 
 from frontline.core.models import RestrictedQuerySet
