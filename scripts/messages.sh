@@ -11,11 +11,11 @@ for dir in */; do
   [ -f "$app/apps.py" ] || continue
   apps+=("$app")
   mkdir -p "$app/locale"
-  (cd "$app" && ../$PY ../$MANAGE makemessages -l zh_Hans -l en --no-obsolete --no-fuzzy-matching -v 0)
+  (cd "$app" && ../$PY ../$MANAGE makemessages -l zh_Hans -l en --no-obsolete -v 0)
 done
 ignores=()
 for app in "${apps[@]}"; do ignores+=(--ignore "$app/*"); done
 mkdir -p locale
-$PY $MANAGE makemessages -l zh_Hans -l en --no-obsolete --no-fuzzy-matching -v 0 "${ignores[@]}" \
+$PY $MANAGE makemessages -l zh_Hans -l en --no-obsolete -v 0 "${ignores[@]}" \
   --ignore "static/*" --ignore "conftest.py"
 echo "catalogs updated: ${apps[*]} and the project"
