@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "frontline.core",
     "frontline.areas",
     "frontline.accounts",
+    "frontline.people",
+    "frontline.documents",
     "frontline.audit",
     "frontline.notify",
     "frontline.api",

@@ -65,7 +65,7 @@ class JurisdictionViewSet(ScopedReadOnlyViewSet):
     queryset = Jurisdiction.objects.select_related("parent").order_by("code")  # scoped-ok
     serializer_class = JurisdictionSerializer
     lookup_field = "code"
-    lookup_value_regex = r"\d{2,12}"
+    lookup_value_regex = r"[0-9]{2,12}"
 
     def get_queryset(self):
         qs = super().get_queryset()

@@ -33,7 +33,7 @@ PARENT_LEVEL = {
     Level.COMMUNITY: Level.STREET,
 }
 LEVEL_ORDER = [Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY]
-CODE_RE = re.compile(r"^\d{2,12}$")
+CODE_RE = re.compile(r"^[0-9]{2,12}$")
 
 
 class Jurisdiction(ScopedModel):

@@ -8,7 +8,7 @@ from frontline.audit.models import AccessEvent, ChangeAction
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("actor"), required=False, max_length=150)
-    code = forms.RegexField(label=_("division code"), required=False, regex=r"^\d{2,12}$",
+    code = forms.RegexField(label=_("division code"), required=False, regex=r"^[0-9]{2,12}$",
                             error_messages={"invalid": _("2 to 12 digits.")})
     since = forms.DateField(label=_("from"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))

@@ -57,10 +57,11 @@ def test_bad_rows_are_reported_with_line_numbers_and_not_written():
         "1101010010x1,字母社区,community,110101001",  # line 10: not digits
         "110101003,,street,110101",  # line 11: empty name
         "110101004,某街道,province,110101",  # line 12: unknown level
+        "110101٠٠5,阿拉伯数字街道,street,110101",  # line 13: digits, but not ASCII ones
     ]) + "\n"
     report = load(text)
     lines = dict(report.rejected)
-    assert sorted(lines) == [5, 6, 7, 8, 9, 10, 11, 12]
+    assert sorted(lines) == [5, 6, 7, 8, 9, 10, 11, 12, 13]
     assert "digits" in lines[5]
     assert "unknown parent" in lines[7]
     assert "repeats line 3" in lines[8]

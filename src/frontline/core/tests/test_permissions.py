@@ -19,9 +19,9 @@ def test_next_code_carries():
     assert next_code("999") is None
 
 
-@given(prefix=st.from_regex(r"\d{2,9}", fullmatch=True),
-       rest=st.from_regex(r"\d{0,6}", fullmatch=True),
-       other=st.from_regex(r"\d{2,12}", fullmatch=True))
+@given(prefix=st.from_regex(r"[0-9]{2,9}", fullmatch=True),
+       rest=st.from_regex(r"[0-9]{0,6}", fullmatch=True),
+       other=st.from_regex(r"[0-9]{2,12}", fullmatch=True))
 def test_range_equals_prefix(prefix, rest, other):
     """[code, next_code(code)) holds exactly the digit strings that start with code."""
     upper = next_code(prefix)

@@ -1,0 +1,1 @@
+"""The multilingual document center: templates, translations and their review, rendering."""

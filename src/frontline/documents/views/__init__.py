@@ -1,0 +1,1 @@
+"""Pages of the document center (one module per subject)."""

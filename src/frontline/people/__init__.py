@@ -1,0 +1,1 @@
+"""The person registry: foreign residents, lodgers, teachers and students, their documents."""

@@ -1,0 +1,34 @@
+"""The people app's configuration."""
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from frontline.core.permissions import Action
+
+
+class PeopleConfig(AppConfig):
+    name = "frontline.people"
+    label = "people"
+    navigation = [
+        (_("People"), "people:person_list", Action.VIEW),
+    ]
+    verbose_name = _("People")
+
+    def home_cards(self, user):
+        """Start-page figures of the registry, computed in the user's scope."""
+        from django.urls import reverse
+
+        from frontline.people.selectors import person_list, recent_days
+
+        if not user.can(Action.VIEW):
+            return []
+        people = person_list(actor=user)
+        url = reverse("people:person_list")
+        return [
+            {"label": _("people registered"), "count": people.count(), "url": url},
+            {"label": _("arrived in the past %(days)s days") % {"days": recent_days()},
+             "count": people.filter(arrived_recently=True).count(),
+             "url": f"{url}?arrived_recently=on"},
+            {"label": _("were in a risk country"),
+             "count": people.filter(from_risk_country=True).count(),
+             "url": f"{url}?from_risk_country=on"},
+        ]

@@ -1,0 +1,400 @@
+"""Every write to the person registry: people, identity documents, stays, travel, risk rules,
+merging duplicates. Each runs in one transaction with its audit entry and a scope re-check."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import phonenumbers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
+from frontline.audit.models import AccessEvent, ChangeAction
+from frontline.audit.services import access_record, change_record, snapshot
+from frontline.core import crypto
+from frontline.core.models import OutOfScope, ensure_in_scope, get_in_scope, scope_for
+from frontline.core.permissions import Action
+from frontline.people import names
+from frontline.people.models import (
+    Category,
+    DocumentType,
+    IdentityDocument,
+    LodgingStay,
+    Person,
+    PersonCategory,
+    PersonNameGram,
+    RiskCountry,
+    Travel,
+)
+
+PERSON_FIELDS = {
+    "family_name", "given_names", "name_native", "name_zh", "sex", "birth_date", "nationality",
+    "phone", "phone_alt", "email", "preferred_language", "residence", "address", "organisation",
+    "arrived_on", "notes",
+}
+DOCUMENT_PURPOSE = "identity-document"
+
+
+class StaleEdit(ValidationError):
+    """Someone else saved the record since it was opened (optimistic concurrency)."""
+
+
+# -- validation helpers -----------------------------------------------------------------------
+
+def normalise_phone(value: str, *, region: str = "CN", field: str = "phone") -> str:
+    """E.164 form of a phone number, or a ValidationError naming the field."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region or "CN")
+    except phonenumbers.NumberParseException:
+        raise ValidationError({field: _("“%(value)s” is not a phone number.") % {"value": value}}
+                              ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError({field: _("“%(value)s” is not a valid number for its country.")
+                               % {"value": value}})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _check_country(code: str, field: str) -> str:
+    code = (code or "").upper()
+    if code not in dict(countries):
+        raise ValidationError({field: _("“%(code)s” is not a known country code.") % {"code": code}})
+    return code
+
+
+def _check_birth_date(value: datetime.date | None) -> None:
+    if value is None:
+        return
+    today = timezone.localdate()
+    if value > today:
+        raise ValidationError({"birth_date": _("The date of birth is in the future.")})
+    if value.year < today.year - 130:
+        raise ValidationError({"birth_date": _("The date of birth is more than 130 years ago.")})
+
+
+def _check_residence(actor: Any, residence: Jurisdiction) -> None:
+    if residence.level not in (Level.COMMUNITY, Level.STREET):
+        raise ValidationError({"residence": _("Choose a community (or a street if unknown).")})
+    if not scope_for(actor, Action.CHANGE).covers_code(residence.code):
+        raise OutOfScope()
+
+
+def _categories(values: list[str] | None) -> list[str]:
+    values = list(dict.fromkeys(values or []))
+    unknown = [v for v in values if v not in Category.values]
+    if unknown:
+        raise ValidationError({"categories": _("Unknown category: %(value)s")
+                               % {"value": ", ".join(unknown)}})
+    return values
+
+
+def _refresh_search(person: Person) -> None:
+    """Keep the normalised name key, the search text and the CJK name pieces in step."""
+    person.name_key = names.name_key(person.family_name, person.given_names)
+    person.search_text = names.search_text(person.family_name, person.given_names,
+                                           person.name_native, person.name_zh)
+
+
+def _write_grams(person: Person) -> None:
+    grams = names.cjk_grams(person.name_zh, person.name_native)
+    PersonNameGram.objects.filter(person=person).exclude(gram__in=grams).delete()
+    existing = set(PersonNameGram.objects.filter(person=person).values_list("gram", flat=True))
+    PersonNameGram.objects.bulk_create(
+        [PersonNameGram(person=person, gram=g) for g in grams - existing])
+
+
+def _write_categories(person: Person, categories: list[str]) -> None:
+    PersonCategory.objects.filter(person=person).exclude(category__in=categories).delete()
+    existing = set(PersonCategory.objects.filter(person=person).values_list("category", flat=True))
+    PersonCategory.objects.bulk_create(
+        [PersonCategory(person=person, category=c) for c in categories if c not in existing])
+
+
+def _clean_person(actor: Any, person: Person, *, region_hint: str) -> None:
+    person.nationality = _check_country(str(person.nationality), "nationality")
+    _check_birth_date(person.birth_date)
+    _check_residence(actor, person.residence)
+    person.jurisdiction_code = person.residence.code
+    person.phone = normalise_phone(person.phone, region=region_hint)
+    person.phone_alt = normalise_phone(person.phone_alt, region=region_hint, field="phone_alt")
+    person.family_name = person.family_name.strip()
+    person.given_names = person.given_names.strip()
+    if not person.family_name:
+        raise ValidationError({"family_name": _("The family name is required.")})
+    _refresh_search(person)
+    person.full_clean(exclude=["name_key", "search_text", "jurisdiction_code", "merged_into",
+                               "created_by"])
+
+
+# -- people -----------------------------------------------------------------------------------
+
+def person_create(*, actor: Any, categories: list[str] | None = None, **data: Any) -> Person:
+    """Register a person in a community the actor may change."""
+    unknown = set(data) - PERSON_FIELDS
+    if unknown:
+        raise TypeError(f"unknown person fields {sorted(unknown)}")
+    cats = _categories(categories)
+    with transaction.atomic():
+        person = Person(created_by=actor if getattr(actor, "pk", None) else None, **data)
+        _clean_person(actor, person, region_hint="CN")
+        person.save()
+        _write_categories(person, cats)
+        _write_grams(person)
+        ensure_in_scope(actor, Action.CHANGE, person)
+        change_record(actor=actor, action=ChangeAction.CREATE, obj=person,
+                      after={**snapshot(person), "categories": cats})
+    return person
+
+
+def person_update(*, actor: Any, person: Person, expected_version: int | None = None,
+                  categories: list[str] | None = None, **data: Any) -> Person:
+    """Change a person. With `expected_version`, an edit based on an outdated copy is refused
+    (two offices editing the same record never lose each other's changes)."""
+    unknown = set(data) - PERSON_FIELDS
+    if unknown:
+        raise TypeError(f"unknown person fields {sorted(unknown)}")
+    with transaction.atomic():
+        person = get_in_scope(Person, actor, Action.CHANGE, for_update=True, pk=person.pk)
+        if expected_version is not None and person.version != expected_version:
+            raise StaleEdit(_("Someone else changed this record while you were editing it. "
+                              "Reload it and make your change again."), code="stale")
+        old_categories = person.categories
+        before = {**snapshot(person), "categories": old_categories}
+        for name, value in data.items():
+            setattr(person, name, value)
+        _clean_person(actor, person, region_hint="CN")
+        person.version = F("version") + 1
+        person.save()
+        person.refresh_from_db()
+        cats = old_categories if categories is None else _categories(categories)
+        _write_categories(person, cats)
+        _write_grams(person)
+        ensure_in_scope(actor, Action.CHANGE, person)
+        change_record(actor=actor, action=ChangeAction.UPDATE, obj=person, before=before,
+                      after={**snapshot(person), "categories": cats})
+    return person
+
+
+# -- identity documents -----------------------------------------------------------------------
+
+def document_add(*, actor: Any, person: Person, doc_type: str, number: str,
+                 issuing_country: str, expiry_date: datetime.date | None = None,
+                 verified_by_mrz: bool = False) -> IdentityDocument:
+    """Add an identity document; its number is encrypted, indexed and masked. One document per
+    (type, issuing country, number) in the whole registry."""
+    if doc_type not in DocumentType.values:
+        raise ValidationError({"doc_type": _("Unknown document type.")})
+    number = crypto.normalise_identifier(number)
+    if not 3 <= len(number) <= 30:
+        raise ValidationError({"number": _("A document number has 3 to 30 letters and digits.")})
+    issuing_country = _check_country(issuing_country, "issuing_country")
+    with transaction.atomic():
+        person = get_in_scope(Person, actor, Action.CHANGE, pk=person.pk)
+        document = IdentityDocument(
+            person=person, jurisdiction_code=person.jurisdiction_code, doc_type=doc_type,
+            number_encrypted=crypto.encrypt(number),
+            number_index=crypto.blind_index(number, purpose=DOCUMENT_PURPOSE),
+            number_masked=crypto.mask(number), issuing_country=issuing_country,
+            expiry_date=expiry_date, verified_by_mrz=verified_by_mrz,
+        )
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:
+            raise ValidationError({"number": _(
+                "This document is already registered (to this or another person); search for "
+                "it instead of registering it twice.")}) from None
+        change_record(actor=actor, action=ChangeAction.CREATE, obj=document,
+                      after=snapshot(document))
+    return document
+
+
+def document_remove(*, actor: Any, document: IdentityDocument) -> None:
+    with transaction.atomic():
+        document = get_in_scope(IdentityDocument, actor, Action.CHANGE, pk=document.pk)
+        before = snapshot(document)
+        change_record(actor=actor, action=ChangeAction.DELETE, obj=document, before=before)
+        document.delete()
+
+
+def document_reveal(*, actor: Any, document: IdentityDocument, reason: str) -> str:
+    """The plain document number, for someone holding the reveal action, with a reason; logged."""
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationError({"reason": _("Say why you need the full number.")})
+    with transaction.atomic():
+        document = get_in_scope(IdentityDocument, actor, Action.VIEW, pk=document.pk)
+        if not scope_for(actor, Action.REVEAL).covers_code(document.jurisdiction_code):
+            raise PermissionDenied(_("Your role may not reveal document numbers."))
+        access_record(actor=actor, event=AccessEvent.REVEAL, object_type="people.identitydocument",
+                      obj=document, jurisdiction_code=document.jurisdiction_code, reason=reason,
+                      detail={"person": document.person_id})
+    return crypto.decrypt(document.number_encrypted)
+
+
+def document_find(*, actor: Any, number: str) -> list[IdentityDocument]:
+    """Documents with exactly this number (any type and country), within the actor's scope."""
+    index = crypto.blind_index(number, purpose=DOCUMENT_PURPOSE)
+    return list(IdentityDocument.objects.restrict(actor, Action.VIEW).filter(number_index=index)
+                .select_related("person"))
+
+
+# -- stays and travel -------------------------------------------------------------------------
+
+def stay_check_in(*, actor: Any, person: Person, place: Place, check_in: datetime.datetime,
+                  room: str = "", source: str = "manual") -> LodgingStay:
+    """Record that a person checked in at a hotel."""
+    if place.kind not in (PlaceKind.LODGING_HOTEL, PlaceKind.OBSERVATION_HOTEL):
+        raise ValidationError({"place": _("A stay is at a hotel.")})
+    with transaction.atomic():
+        person = get_in_scope(Person, actor, Action.VIEW, pk=person.pk)
+        place = get_in_scope(Place, actor, Action.CHANGE, pk=place.pk)
+        if LodgingStay.objects.filter(person=person, place=place, check_out__isnull=True).exists():
+            raise ValidationError(_("This person is already checked in at this hotel."))
+        stay = LodgingStay.objects.create(person=person, place=place, room=room[:20],
+                                          check_in=check_in, source=source,
+                                          jurisdiction_code=place.jurisdiction_code)
+        change_record(actor=actor, action=ChangeAction.CREATE, obj=stay, after=snapshot(stay),
+                      event="stay.check_in")
+    return stay
+
+
+def stay_check_out(*, actor: Any, stay: LodgingStay, check_out: datetime.datetime
+                   ) -> LodgingStay:
+    with transaction.atomic():
+        stay = get_in_scope(LodgingStay, actor, Action.CHANGE, for_update=True, pk=stay.pk)
+        if stay.check_out is not None:
+            raise ValidationError(_("This stay has already ended."))
+        if check_out < stay.check_in:
+            raise ValidationError({"check_out": _("Check-out cannot be before check-in.")})
+        before = snapshot(stay)
+        stay.check_out = check_out
+        stay.save(update_fields=["check_out"])
+        change_record(actor=actor, action=ChangeAction.UPDATE, obj=stay, before=before,
+                      after=snapshot(stay), event="stay.check_out")
+    return stay
+
+
+def travel_add(*, actor: Any, person: Person, country: str, from_date: datetime.date,
+               to_date: datetime.date) -> Travel:
+    country = _check_country(country, "country")
+    if to_date < from_date:
+        raise ValidationError({"to_date": _("The end of a stay cannot be before its start.")})
+    if to_date > timezone.localdate():
+        raise ValidationError({"to_date": _("Travel history cannot end in the future.")})
+    with transaction.atomic():
+        person = get_in_scope(Person, actor, Action.CHANGE, pk=person.pk)
+        travel = Travel.objects.create(person=person, country=country, from_date=from_date,
+                                       to_date=to_date, jurisdiction_code=person.jurisdiction_code)
+        change_record(actor=actor, action=ChangeAction.CREATE, obj=travel, after=snapshot(travel))
+    return travel
+
+
+# -- risk countries ---------------------------------------------------------------------------
+
+def risk_country_set(*, actor: Any, country: str, jurisdiction: Jurisdiction,
+                     effective_from: datetime.date, effective_to: datetime.date | None = None,
+                     note: str = "", risk: RiskCountry | None = None) -> RiskCountry:
+    """Add (or, with `risk`, change) an entry of the office's risk-country list."""
+    country = _check_country(country, "country")
+    if effective_to is not None and effective_to < effective_from:
+        raise ValidationError({"effective_to": _("The end is before the start.")})
+    if not scope_for(actor, Action.CONFIGURE).covers_code(jurisdiction.code):
+        raise OutOfScope()
+    with transaction.atomic():
+        if risk is None:
+            risk = RiskCountry(jurisdiction=jurisdiction)
+            before = None
+        else:
+            risk = get_in_scope(RiskCountry, actor, Action.CONFIGURE, for_update=True, pk=risk.pk)
+            before = snapshot(risk)
+        risk.country, risk.effective_from, risk.effective_to = country, effective_from, effective_to
+        risk.note, risk.jurisdiction = note[:300], jurisdiction
+        risk.jurisdiction_code = jurisdiction.code
+        overlapping = RiskCountry.objects.filter(
+            country=country, jurisdiction=jurisdiction).exclude(pk=risk.pk)
+        for other in overlapping:
+            if (other.effective_to is None or other.effective_to >= effective_from) and (
+                    effective_to is None or effective_to >= other.effective_from):
+                raise ValidationError(_("This country already has an entry for an overlapping "
+                                        "period; end that one first."))
+        risk.save()
+        ensure_in_scope(actor, Action.CONFIGURE, risk)
+        change_record(actor=actor, action=ChangeAction.UPDATE if before else ChangeAction.CREATE,
+                      obj=risk, before=before, after=snapshot(risk))
+    return risk
+
+
+# -- de-duplication ---------------------------------------------------------------------------
+
+def person_merge(*, actor: Any, keep: Person, duplicate: Person) -> Person:
+    """Merge `duplicate` into `keep`: documents, stays, travel and categories move over; the
+    duplicate stays as a row pointing at `keep`, so its history and audit trail remain."""
+    if keep.pk == duplicate.pk:
+        raise ValidationError(_("A person cannot be merged with themselves."))
+    with transaction.atomic():
+        keep = get_in_scope(Person, actor, Action.CHANGE, for_update=True, pk=keep.pk)
+        duplicate = get_in_scope(Person, actor, Action.CHANGE, for_update=True, pk=duplicate.pk)
+        if keep.merged_into_id or duplicate.merged_into_id:
+            raise ValidationError(_("One of these records was already merged."))
+        moved = {
+            "documents": IdentityDocument.objects.filter(person=duplicate).update(
+                person=keep, jurisdiction_code=keep.jurisdiction_code),
+            "stays": LodgingStay.objects.filter(person=duplicate).update(person=keep),
+            "travels": Travel.objects.filter(person=duplicate).update(
+                person=keep, jurisdiction_code=keep.jurisdiction_code),
+        }
+        cats = sorted(set(keep.categories) | set(duplicate.categories))
+        _write_categories(keep, cats)
+        for field in ("name_native", "name_zh", "phone", "phone_alt", "email", "birth_date",
+                      "preferred_language", "address", "organisation_id", "arrived_on"):
+            if not getattr(keep, field) and getattr(duplicate, field):
+                setattr(keep, field, getattr(duplicate, field))
+        if duplicate.arrived_on and keep.arrived_on and duplicate.arrived_on > keep.arrived_on:
+            keep.arrived_on = duplicate.arrived_on
+        _refresh_search(keep)
+        keep.save()
+        _write_grams(keep)
+        duplicate.merged_into = keep
+        duplicate.save(update_fields=["merged_into"])
+        PersonNameGram.objects.filter(person=duplicate).delete()
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=keep, event="person.merge",
+                      after={"kept": keep.pk, "merged": duplicate.pk, "moved": moved})
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=duplicate,
+                      event="person.merged_into", after={"kept": keep.pk})
+    return keep
+
+
+def duplicate_decide(*, actor: Any, candidate: Any, same_person: bool,
+                     keep: Person | None = None) -> Any:
+    """Close a possible-duplicate pair: merge it (keeping `keep`) or mark it as two people."""
+    from frontline.people.models import DuplicateCandidate, DuplicateStatus
+
+    with transaction.atomic():
+        candidate = get_in_scope(DuplicateCandidate, actor, Action.CHANGE, for_update=True,
+                                 pk=candidate.pk)
+        if candidate.status != DuplicateStatus.OPEN:
+            raise ValidationError(_("This pair was already decided."))
+        if same_person:
+            keep = keep or candidate.first
+            if keep.pk not in (candidate.first_id, candidate.second_id):
+                raise ValidationError(_("Keep one of the two records."))
+            other = candidate.second if keep.pk == candidate.first_id else candidate.first
+            person_merge(actor=actor, keep=keep, duplicate=other)
+            candidate.status = DuplicateStatus.MERGED
+        else:
+            candidate.status = DuplicateStatus.DISMISSED
+        candidate.decided_by = actor
+        candidate.decided_at = timezone.now()
+        candidate.save(update_fields=["status", "decided_by", "decided_at"])
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=candidate,
+                      event=f"duplicate.{candidate.status}")
+    return candidate

@@ -1,0 +1,41 @@
+"""Background tasks of the person registry: checking and running imports, finding duplicates."""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def import_check(job_id: int) -> str:
+    """Check an uploaded file: refuse it, ask for a column mapping, or list its bad rows."""
+    from frontline.people.imports import import_check as check
+
+    job = check(job_id)
+    return job.status if job is not None else "missing"
+
+
+@task()
+def import_run(job_id: int) -> str:
+    """Import a confirmed file into the registry."""
+    from frontline.people.imports import import_execute
+
+    job = import_execute(job_id)
+    return job.status if job is not None else "missing"
+
+
+@task()
+def import_duplicates_find(person_ids: list[int] | None = None) -> int:
+    """Queue the possible duplicates among the people an import created or changed (all
+    people when the import was too large to list them)."""
+    from frontline.people.models import Person
+    from frontline.people.selectors import duplicate_candidates_find
+
+    persons = None if person_ids is None else Person.objects.filter(  # scoped-ok: a task
+        pk__in=person_ids)
+    found = duplicate_candidates_find(persons=persons)
+    logger.info("people: %s possible duplicates queued after an import", found)
+    return found
