@@ -16,7 +16,7 @@ What it measures
                 (pdftotext) holds that person's name and serial.
     single      `document_issue` of one certificate at a time on a warm worker (the caches of
                 stylesheet, fonts and font subsets are kept between documents), M times
-                (M = 1,000; 100 with --quick); each is rendered, stored and audited.
+                (M = 1,000; 60 with --quick); each is rendered, stored and audited.
 
 How to read it (the JSON object on the last line is the result)
     docs_per_second           batch N / batch seconds (goal >= 60)
@@ -193,7 +193,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     batch_n = args.batch or (200 if args.quick else 1000)
-    single_n = args.single or (100 if args.quick else 1000)
+    single_n = args.single or (60 if args.quick else 1000)
     tmp = Path(tempfile.mkdtemp(prefix="frontline-bench-documents-"))
     loadavg_before = round(os.getloadavg()[0], 2)
     cpu = cpu_check()

@@ -10,6 +10,7 @@ class PeopleConfig(AppConfig):
     label = "people"
     navigation = [
         (_("People"), "people:person_list", Action.VIEW),
+        (_("Imports"), "people:import_list", Action.CHANGE),
     ]
     verbose_name = _("People")
 

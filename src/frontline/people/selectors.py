@@ -90,10 +90,15 @@ def _name_filter(query: str) -> Q:
 def search_q(query: str) -> Q:
     """Name (Latin, native, Chinese, partial), document number (exact) or phone."""
     query = (query or "").strip()[:100]
-    q = _name_filter(query)
     if _DOC_LIKE.match(query):
+        # A document number is looked up exactly, through its blind index, first: OR-ing it
+        # with a partial-name scan would make every number search scan all names.
         index = crypto.blind_index(query, purpose=DOCUMENT_PURPOSE)
-        q |= Q(pk__in=IdentityDocument.objects.filter(number_index=index).values("person_id"))
+        person_ids = list(IdentityDocument.objects.filter(number_index=index)
+                          .values_list("person_id", flat=True)[:50])
+        if person_ids:
+            return Q(pk__in=person_ids)
+    q = _name_filter(query)
     if _PHONE_LIKE.match(query):
         digits = re.sub(r"\D", "", query)
         q |= Q(phone__endswith=digits) | Q(phone_alt__endswith=digits)

@@ -75,7 +75,8 @@ def _view_and_api_modules():
         rel = path.relative_to(SRC)
         if "tests" in rel.parts or "migrations" in rel.parts:
             continue
-        if rel.name in ("views.py", "api.py") or rel.parent.name in ("views", "api"):
+        if (rel.name in ("views.py", "api.py") or rel.name.endswith(("_views.py", "_api.py"))
+                or rel.parent.name in ("views", "api")):
             yield path
 
 

@@ -193,14 +193,19 @@ def test_the_office_seal_is_configurable(certificate, tree, tmp_path):
     assert preparing.office_seal("110101")[1] == "image/png"
 
 
-def test_the_demo_seal_says_it_is_one(certificate, tree):
+def test_the_demo_seal_is_printed_without_an_upload(certificate, tree, tmp_path):
     content_bytes, mime = rendering.demo_seal()
-    assert mime in ("image/png", "image/svg+xml")
+    assert mime == "image/png"  # drawn once with Pillow from the fonts fontconfig finds
+    seal = Image.open(io.BytesIO(content_bytes))
+    assert seal.mode == "RGBA" and count_pixels(seal, lambda r, g, b: r > 150 and g < 80) > 500
     assert "DEMO SEAL" in rendering.DEMO_SEAL_SVG and "演示印章" in rendering.DEMO_SEAL_SVG
+    assert preparing.office_seal("110101") == (content_bytes, mime)
     document = services.document_issue(actor=tree.users["street"],
                                        kind=DocumentKind.END_CERTIFICATE, person=None,
                                        language="zh-hans", context=CONTEXT)
-    assert document.file_path
+    listing = subprocess.run(["pdfimages", "-list", str(issuing.media_path(document.file_path))],
+                             capture_output=True, text=True, check=True).stdout
+    assert " 300   300 " in listing  # the seal (300 × 300 px) is in the PDF
 
 
 def test_documents_fetch_nothing_from_outside(tmp_path):
