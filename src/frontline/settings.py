@@ -326,6 +326,14 @@ SPECTACULAR_SETTINGS = {
 RECENT_ARRIVAL_DAYS = env_int("RECENT_ARRIVAL_DAYS", 14, minimum=1)
 IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 50, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000, minimum=1)
+# An .xlsx is a zip: refuse one whose parts unzip to more than this, or compress suspiciously.
+IMPORT_MAX_UNZIPPED_MB = env_int("IMPORT_MAX_UNZIPPED_MB", 20 * IMPORT_MAX_MB, minimum=1)
+IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 100, minimum=2)
+
+# --- Documents ------------------------------------------------------------------------------
+# The address the QR codes of issued documents and the links in messages point to.
+FRONTLINE_SITE_URL = env_str("FRONTLINE_SITE_URL", "http://127.0.0.1:8000")
+DOCUMENTS_RENDER_PROCESSES = env_int("DOCUMENTS_RENDER_PROCESSES", 2, minimum=1)
 
 # --- E-mail and notifications ---------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
