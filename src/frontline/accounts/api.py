@@ -58,10 +58,10 @@ class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     unscoped_reason = "own rows: filtered by the requesting user"
     serializer_class = ApiTokenSerializer
-    queryset = ApiToken.objects.none()  # for the schema; get_queryset gives one's own tokens
+    queryset = ApiToken.objects.none()  # scoped-ok: own tokens (schema only)
 
     def get_queryset(self):
-        return ApiToken.objects.filter(user=self.request.user)
+        return ApiToken.objects.filter(user=self.request.user)  # scoped-ok: own tokens
 
     @extend_schema(request=None, responses={200: ApiTokenSerializer})
     @action(detail=True, methods=["post"])

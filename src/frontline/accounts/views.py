@@ -68,12 +68,13 @@ def two_factor(request):
     user = request.user
     if not two_factor_required(user) or user.is_verified():
         return redirect(_safe_next(request))
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()  # scoped-ok: own device
     enrolling = device is None
     if enrolling:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()  # scoped-ok: own device
         if device is None:
-            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+            device = TOTPDevice.objects.create(  # scoped-ok: the user's own device
+                user=user, name="authenticator", confirmed=False)
     form = TwoFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):

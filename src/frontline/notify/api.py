@@ -49,7 +49,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     unscoped_reason = "own rows: filtered by the requesting user"
     serializer_class = NotificationSerializer
     # scoped-ok: own notifications (the schema needs a model; get_queryset filters by user)
-    queryset = Notification.objects.none()
+    queryset = Notification.objects.none()  # scoped-ok: own rows, see get_queryset
 
     def get_queryset(self):
         qs = Notification.objects.filter(user=self.request.user)  # scoped-ok: own notifications
