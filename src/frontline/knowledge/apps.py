@@ -1,0 +1,9 @@
+"""The knowledge app's configuration."""
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KnowledgeConfig(AppConfig):
+    name = "frontline.knowledge"
+    label = "knowledge"
+    verbose_name = _("Knowledge")
