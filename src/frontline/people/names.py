@@ -29,6 +29,7 @@ _SPACES = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case, accents removed, MRZ fillers and punctuation as single spaces."""
     text = unicodedata.normalize("NFKC", text or "").replace("<", " ")
@@ -41,13 +42,14 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", "".join(kept)).strip().casefold()
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _pinyin(text: str) -> str:
     from pypinyin import lazy_pinyin
 
     return " ".join(lazy_pinyin(text))
 
 
+@lru_cache(maxsize=65536)
 def transliterate(text: str) -> str:
     """A Latin form of any name: Cyrillic and Greek by ICAO rules, Chinese to pinyin."""
     folded = fold(text)

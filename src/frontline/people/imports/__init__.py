@@ -309,7 +309,7 @@ def _check(job: ImportJob) -> ImportJob:
     actor = _actor(job)
     path = _media(job.file_path)
     opened = file_open(path, job.file_name, declared_encoding=job.encoding)
-    rows = opened.rows()
+    rows = opened.rows_prefetched()
     try:
         _line, header = next(rows)
     except StopIteration:

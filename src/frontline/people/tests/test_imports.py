@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import multiprocessing
 import tracemalloc
 import zipfile
 
@@ -892,3 +893,45 @@ def test_tabs_newlines_and_backslashes_survive_the_bulk_writes(tree, capture):
     assert person.address == address and person.name_native == "Jörg\\Müller"
     entry = ChangeLogEntry.objects.get(object_type="people.person")
     assert entry.after["address"] == address
+
+
+def test_the_prefetching_reader_gives_the_same_rows(tmp_path, monkeypatch, tree, capture):
+    """A large workbook is read by a second process; the rows, their lines and the import
+    are the same as when it is read in this one."""
+    from frontline.people.imports import files
+
+    rows = table(RESIDENT_FIELDS, [resident(doc_number=f"P{i:07d}", family_name=f"ROW{i}")
+                                   for i in range(25)])
+    path = tmp_path / "many.xlsx"
+    path.write_bytes(xlsx_bytes(rows))
+    opened = files.file_open(path, "many.xlsx")
+    monkeypatch.setattr(files, "PREFETCH_MIN_ROWS", 1)
+    monkeypatch.setattr(files, "PREFETCH_BATCH", 7)
+    assert list(opened.rows_prefetched()) == list(opened.rows())
+    job = upload(tree, "street", "many.xlsx", path.read_bytes(), capture=capture)
+    assert job.status == "checked" and job.rows_valid == 25
+
+
+def test_the_prefetching_reader_passes_a_refusal_on(tmp_path, monkeypatch):
+    from frontline.people.imports import files
+
+    monkeypatch.setattr(files, "PREFETCH_MIN_ROWS", 0)
+    path = tmp_path / "evil.xlsx"
+    _handmade_workbook(path, XXE.decode())
+    opened = files.OpenedFile("xlsx", "", path, files.Limits.from_settings(), row_count=5)
+    with pytest.raises(files.ImportRefused, match="DOCTYPE"):
+        list(opened.rows_prefetched())
+
+
+def test_an_abandoned_prefetching_reader_is_stopped(tmp_path, monkeypatch):
+    from frontline.people.imports import files
+
+    monkeypatch.setattr(files, "PREFETCH_MIN_ROWS", 0)
+    monkeypatch.setattr(files, "PREFETCH_BATCH", 1)
+    path = tmp_path / "many.xlsx"
+    path.write_bytes(xlsx_bytes(table(RESIDENT_FIELDS, [resident() for _ in range(50)])))
+    before = set(multiprocessing.active_children())
+    reader = files.file_open(path, "many.xlsx").rows_prefetched()
+    assert next(reader)[0] == 1
+    reader.close()
+    assert set(multiprocessing.active_children()) <= before
