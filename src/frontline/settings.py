@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "frontline.people",
     "frontline.documents",
     "frontline.arrivals",
+    "frontline.observation",
     "frontline.portal",
     "frontline.linguists",
     "frontline.knowledge",
@@ -329,6 +330,14 @@ SPECTACULAR_SETTINGS = {
 # --- Person registry ------------------------------------------------------------------------
 # "Arrived within N days" and "from a risk country in the past N days" use this N.
 RECENT_ARRIVAL_DAYS = env_int("RECENT_ARRIVAL_DAYS", 14, minimum=1)
+# Medical observation: the default length when no policy is in force, the fever threshold,
+# the hours between which the day's checks are due, and how long after an observation closes
+# its person's personal data are purged (when nothing else keeps them).
+OBSERVATION_DEFAULT_DAYS = env_int("OBSERVATION_DEFAULT_DAYS", 14, minimum=1)
+OBSERVATION_FEVER_C = float(env_str("OBSERVATION_FEVER_C", "37.3"))
+OBSERVATION_DAY_START_HOUR = env_int("OBSERVATION_DAY_START_HOUR", 6, minimum=0)
+OBSERVATION_DAY_END_HOUR = env_int("OBSERVATION_DAY_END_HOUR", 22, minimum=1)
+OBSERVATION_PURGE_DAYS = env_int("OBSERVATION_PURGE_DAYS", 30, minimum=1)
 IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 50, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000, minimum=1)
 # An .xlsx is a zip: refuse one whose parts unzip to more than this, or compress suspiciously.

@@ -89,6 +89,24 @@ def change_record(
     )
 
 
+def change_record_many(*, actor: Any, action: ChangeAction | str,
+                       items: list[tuple[models.Model, dict[str, Any] | None]], event: str = ""
+                       ) -> int:
+    """Record the creation (or an event) of many objects at once: one INSERT per 500 rows.
+    `items` are (object, after-snapshot) pairs; the rows are those `change_record` writes."""
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    label = _actor_label(actor)[:150]
+    request_id = current_request_id()
+    action = ChangeAction(action)
+    entries = [ChangeLogEntry(
+        actor_id=actor_id, actor_label=label, request_id=request_id, action=action, event=event,
+        object_type=obj._meta.label_lower, object_id=str(obj.pk), object_repr=str(obj)[:200],
+        jurisdiction_code=_scope_code(obj, None), before=None, after=after)
+        for obj, after in items]
+    ChangeLogEntry.objects.bulk_create(entries, batch_size=500)
+    return len(entries)
+
+
 def access_record(
     *,
     actor: Any,

@@ -72,6 +72,10 @@ class Person(ScopedModel):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    # Set by the retention purge: the personal data are gone, what statistics need stays.
+    purged_at = models.DateTimeField(_("personal data purged"), null=True, blank=True,
+                                     editable=False)
+    age_band = models.CharField(_("age band"), max_length=8, blank=True, editable=False)
 
     audit_exclude = ("search_text", "name_key")
 

@@ -333,6 +333,52 @@ def risk_country_set(*, actor: Any, country: str, jurisdiction: Jurisdiction,
     return risk
 
 
+# -- retention --------------------------------------------------------------------------------
+
+PURGED_NAME = "—"
+
+
+def age_band(birth_date: datetime.date | None, on: datetime.date) -> str:
+    """'30-39' for someone aged 30 to 39 on the day; '' when the birth date is unknown."""
+    if birth_date is None:
+        return ""
+    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    low = max(age, 0) // 10 * 10
+    return f"{low}-{low + 9}" if low < 80 else "80+"
+
+
+def person_purge(*, actor: Any, person: Person, reason: str) -> Person:
+    """Remove a person's personal data, keeping what statistics need: age band, sex,
+    nationality, jurisdiction, dates. Documents, travel, stays' rooms, name grams go; the
+    change log keeps that it happened (with masked values), not what was removed."""
+    with transaction.atomic():
+        person = get_in_scope(Person, actor, Action.CHANGE, for_update=True, pk=person.pk)
+        if person.purged_at is not None:
+            return person
+        now = timezone.now()
+        person.age_band = age_band(person.birth_date, timezone.localdate(now))
+        person.family_name = PURGED_NAME
+        for name in ("given_names", "name_native", "name_zh", "phone", "phone_alt", "email",
+                     "address", "notes"):
+            setattr(person, name, "")
+        person.birth_date = None
+        person.organisation = None
+        person.purged_at = now
+        person.version = F("version") + 1
+        person.name_key = ""
+        person.search_text = ""
+        person.save()
+        person.refresh_from_db()
+        IdentityDocument.objects.filter(person=person).delete()
+        PersonNameGram.objects.filter(person=person).delete()
+        LodgingStay.objects.filter(person=person).update(room="")
+        Travel.objects.filter(person=person).delete()
+        # The entry says that and why, not what was removed.
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=person, event="person.purge",
+                      after={"reason": reason, "age_band": person.age_band})
+    return person
+
+
 # -- de-duplication ---------------------------------------------------------------------------
 
 def person_merge(*, actor: Any, keep: Person, duplicate: Person) -> Person:

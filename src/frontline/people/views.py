@@ -178,7 +178,23 @@ def person_detail(request, pk: int):
         "document_form": DocumentForm(), "travel_form": TravelForm(),
         "stay_form": StayForm(actor=user), "reveal_form": RevealForm(),
         "history": history, "recent_days": selectors.recent_days(),
+        "panels": _app_panels(user, person),
     })
+
+
+def _app_panels(user, person) -> list[dict]:
+    """Panels other apps add to a person's page (observation, arrivals, …) through their
+    AppConfig's `person_panel(user, person)`: {"title", "rows": [(text, url)], "actions":
+    [(label, url)]}, or None. The registry does not depend on those apps."""
+    from django.apps import apps
+
+    panels = []
+    for config in apps.get_app_configs():
+        make = getattr(config, "person_panel", None)
+        panel = make(user, person) if make is not None else None
+        if panel:
+            panels.append(panel)
+    return panels
 
 
 @login_required

@@ -1,0 +1,52 @@
+"""The observation app's configuration."""
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from frontline.core.permissions import Action
+
+
+class ObservationConfig(AppConfig):
+    name = "frontline.observation"
+    label = "observation"
+    verbose_name = _("Observation")
+    navigation = [
+        (_("Observation"), "observation:board", Action.VIEW),
+    ]
+
+    def person_panel(self, user, person):
+        """The person's observations on their page, and a link to start one."""
+        from django.urls import reverse
+
+        from frontline.observation.models import Observation, ObservationStatus
+
+        observations = list(Observation.objects.restrict(user, Action.VIEW).filter(person=person))
+        rows = [(f"{o.get_kind_display()} {o.start_date:%Y-%m-%d} – {o.end_date:%Y-%m-%d} · "
+                 f"{o.get_status_display()}", reverse("observation:observation_detail", args=[o.pk]))
+                for o in observations]
+        active = any(o.status == ObservationStatus.ACTIVE for o in observations)
+        actions = []
+        if not active and user.scope_for(Action.CHANGE).covers_code(person.jurisdiction_code):
+            actions.append((_("Start observation"),
+                            reverse("observation:observation_start") + f"?person={person.pk}"))
+        return {"title": _("Medical observation"), "rows": rows, "actions": actions,
+                "empty": _("Never under observation.")}
+
+    def home_cards(self, user):
+        """Start-page figures of observation, computed in the user's scope."""
+        from django.urls import reverse
+
+        from frontline.observation import selectors
+
+        if not user.can(Action.VIEW):
+            return []
+        return [
+            {"label": _("under observation"),
+             "count": selectors.observation_list(actor=user).count(),
+             "url": reverse("observation:observation_list")},
+            {"label": _("health checks overdue"),
+             "count": selectors.overdue_list(actor=user).count(),
+             "url": reverse("observation:overdue")},
+            {"label": _("open health alerts"),
+             "count": selectors.alert_list(actor=user).count(),
+             "url": reverse("observation:alerts")},
+        ]

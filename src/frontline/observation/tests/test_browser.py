@@ -1,0 +1,73 @@
+"""In a real Chromium: hotel duty staff check a floor and handle the fever alert; the street
+ends an observation; a guest reports through their personal link in their own language."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from frontline.conftest import browser_login
+from frontline.observation import services
+from frontline.observation.models import Alert, HealthCheck, Observation
+from frontline.observation.tests.factories import make_room, observe
+
+pytestmark = pytest.mark.browser
+
+
+def test_hotel_checks_a_floor_and_closes_the_alert(page, live_tree):
+    rooms = [make_room(live_tree, n) for n in ("201", "202")]
+    well, feverish = (observe(live_tree, family_name=name, kind="centralised", room=room)
+                      for name, room in zip(("WELL", "FEVER"), rooms, strict=True))
+    browser_login(page, "hotel")
+    page.goto("/observation/")
+    page.wait_for_url("**/observation/hotels/*/")
+    page.click("main .actions a.button")  # enter health checks
+    page.fill(f"input[name=t-{well.pk}]", "36.5")
+    page.keyboard.press("Tab")
+    page.fill(f"input[name=t-{feverish.pk}]", "38.6")
+    page.check(f"input[name=s-{feverish.pk}][value=cough]")
+    page.click("main button[type=submit]")
+    assert HealthCheck.objects.count() == 2
+    assert "38.6" in page.inner_text("#grid")
+    page.goto("/observation/alerts/")
+    assert "FEVER" in page.inner_text("#alerts")
+    page.click("#alerts form[action$='/acknowledge/'] button")
+    assert page.locator("#alerts form[action$='/close/']").count() == 2  # fever and cough
+    for _ in range(2):
+        page.fill("#alerts form[action$='/close/'] >> nth=0 >> input[name=note]",
+                  "医生已看诊 doctor visited")
+        page.click("#alerts form[action$='/close/'] >> nth=0 >> button")
+        page.wait_for_load_state()
+    assert page.locator("#alerts form[action$='/close/']").count() == 0
+    assert set(Alert.objects.values_list("status", flat=True)) == {"closed"}
+
+
+def test_street_ends_an_observation_with_a_certificate(page, live_tree, settings, tmp_path):
+    from frontline.observation.tests.factories import cert_template
+
+    settings.MEDIA_ROOT = tmp_path
+    cert_template(live_tree)
+    observation = observe(live_tree, start=timezone.localdate() - datetime.timedelta(days=14),
+                          preferred_language="en")
+    browser_login(page, "street")
+    page.goto(f"/observation/{observation.pk}/")
+    page.select_option("select[name=status]", "completed")
+    page.click("form[action$='/end/'] button")
+    page.wait_for_selector("text=110101-")
+    observation.refresh_from_db()
+    assert observation.status == "completed" and observation.certificate is not None
+
+
+def test_a_guest_reports_through_the_personal_link(page, live_tree):
+    observation = observe(live_tree, preferred_language="ar")
+    _link, secret = services.link_create(actor=live_tree.users["street"],
+                                         observation=observation)
+    page.goto(f"/o/{secret}/")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.get_attribute("html", "lang") == "ar"
+    page.fill("input[name=temperature]", "36.7")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[role=status]")
+    check = HealthCheck.objects.get(observation=observation)
+    assert check.source == "self" and str(check.temperature) == "36.7"
+    assert Observation.objects.get(pk=observation.pk).links.get().last_used_at is not None

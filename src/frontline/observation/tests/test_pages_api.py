@@ -1,0 +1,134 @@
+"""The observation pages and REST endpoints, and the person's own self-report page."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from frontline.observation import services
+from frontline.observation.models import Alert, HealthCheck, Observation
+from frontline.observation.tests.factories import make_room, observe
+from frontline.people.tests.factories import make_person
+
+
+def test_board_lists_areas_and_hotels_with_real_counts(tree):
+    observe(tree, family_name="A")
+    observe(tree, family_name="B", kind="centralised", room=make_room(tree))
+    response = tree.client("district").get(reverse("observation:board"))
+    assert response.status_code == 200
+    row = next(a for a in response.context["areas"] if a["street"] == "110101001")
+    assert (row["total"], row["centralised"], row["home"]) == (2, 1, 1)
+    hotel = next(h for h in response.context["occupancy"] if h["hotel"] == tree.places["hotel"])
+    assert (hotel["guests"], hotel["occupied"]) == (1, 1)
+
+
+def test_hotel_staff_land_on_their_hotel(tree):
+    response = tree.client("hotel").get(reverse("observation:board"))
+    assert response.status_code == 302
+    assert response.url == reverse("observation:hotel_detail", args=[tree.places["hotel"].pk])
+
+
+def test_start_page_starts_an_observation(tree):
+    person = make_person(tree)
+    client = tree.client("street")
+    url = reverse("observation:observation_start") + f"?person={person.pk}"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"person": person.pk, "kind": "home",
+                                 "jurisdiction": tree.jurisdictions["110101001001"].pk,
+                                 "start_date": timezone.localdate().isoformat(),
+                                 "address": "1 Demo Lane"})
+    observation = Observation.objects.get(person=person)
+    assert response.status_code == 302 and observation.address == "1 Demo Lane"
+
+
+def test_check_grid_records_a_floor_in_one_go(tree):
+    rooms = [make_room(tree, n) for n in ("201", "202", "203")]
+    guests = [observe(tree, family_name=f"G{i}", kind="centralised", room=r)
+              for i, r in enumerate(rooms)]
+    client = tree.client("hotel")
+    url = reverse("observation:check_grid") + f"?hotel={tree.places['hotel'].pk}&floor=2"
+    assert client.get(url).status_code == 200
+    data = {f"t-{guests[0].pk}": "36.5", f"t-{guests[1].pk}": "38.4",
+            f"s-{guests[1].pk}": ["cough"], f"t-{guests[2].pk}": "99"}
+    client.post(url, data)
+    assert HealthCheck.objects.count() == 2
+    assert Alert.objects.filter(observation=guests[1]).count() == 2
+    client.post(url, data)  # the same again: nothing twice
+    assert HealthCheck.objects.count() == 2
+
+
+def test_api_start_check_and_bulk(tree):
+    person = make_person(tree)
+    client = tree.client("street")
+    response = client.post(reverse("api:observation-list"), {
+        "person": person.pk, "kind": "home", "jurisdiction": "110101001001",
+        "start_date": (timezone.localdate() - datetime.timedelta(days=2)).isoformat()},
+        content_type="application/json")
+    assert response.status_code == 201, response.content
+    pk = response.json()["id"]
+    day = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    body = {"observation": pk, "temperature": "36.6", "day": day, "slot": 0}
+    url = reverse("api:healthcheck-list")
+    assert client.post(url, body, content_type="application/json").status_code == 201
+    assert client.post(url, body, content_type="application/json").status_code == 200
+    bad = client.post(url, {**body, "slot": 1, "temperature": "45"},
+                      content_type="application/json")
+    assert bad.status_code == 400 and "temperature" in bad.json()
+    bulk = client.post(reverse("api:healthcheck-bulk"), [
+        {"observation": pk, "temperature": "36.6", "day": day, "slot": 1},
+        {"observation": 999999, "temperature": "36.6", "day": day, "slot": 1},
+    ], content_type="application/json")
+    assert [r["status"] for r in bulk.json()] == ["created", "error"]
+    too_many = client.post(reverse("api:healthcheck-bulk"), [body] * 1001,
+                           content_type="application/json")
+    assert too_many.status_code == 400
+
+
+def test_the_self_report_page_speaks_the_persons_language(tree):
+    observation = observe(tree, preferred_language="fa")
+    _link, secret = services.link_create(actor=tree.users["street"], observation=observation)
+    url = reverse("observation:self_report", args=[secret])
+    page = tree.client("street").get(url)  # any browser; no login needed
+    from django.test import Client
+
+    page = Client().get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and 'lang="fa"' in html and 'dir="rtl"' in html
+    assert len(page.content) < 150_000
+    response = Client().post(url, {"temperature": "38.1", "symptoms": ["cough"]})
+    assert response.status_code == 200
+    check = HealthCheck.objects.get()
+    assert check.source == "self" and Alert.objects.filter(check_record=check).count() == 2
+    assert Client().get(reverse("observation:self_report", args=["nope"])).status_code == 404
+
+
+def test_the_self_report_page_refuses_a_wrong_temperature_in_the_persons_language(tree):
+    observation = observe(tree, preferred_language="zh-hans")
+    _link, secret = services.link_create(actor=tree.users["street"], observation=observation)
+    from django.test import Client
+
+    response = Client().post(reverse("observation:self_report", args=[secret]),
+                             {"temperature": "45"})
+    assert response.status_code == 200 and not HealthCheck.objects.exists()
+    assert "小于或等于" in response.content.decode() or "体温" in response.content.decode()
+
+
+def test_purge_page_runs_a_dry_run(tree):
+    client = tree.client("district")
+    assert client.get(reverse("observation:purge")).status_code == 200
+    response = client.post(reverse("observation:purge"), {"older_than_days": 30}, follow=True)
+    assert response.status_code == 200 and response.context["runs"][0].dry_run
+    assert tree.client("street").get(reverse("observation:purge")).status_code == 403
+
+
+def test_the_persons_page_shows_observations_and_offers_to_start_one(tree):
+    person = make_person(tree)
+    client = tree.client("street")
+    page = client.get(reverse("people:person_detail", args=[person.pk])).content.decode()
+    assert reverse("observation:observation_start") in page
+    observation = observe(tree, person=person)
+    page = client.get(reverse("people:person_detail", args=[person.pk])).content.decode()
+    assert reverse("observation:observation_detail", args=[observation.pk]) in page
+    assert reverse("observation:observation_start") not in page
