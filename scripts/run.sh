@@ -27,6 +27,9 @@ pids+=($!)
 # Re-queue outbox messages whose retry time passed while no worker was running.
 $PY manage.py notify_retry_due --every 60 -v 0 &
 pids+=($!)
+# Overdue incident steps are escalated to the leaders.
+$PY manage.py incidents_escalate --every 60 -v 0 &
+pids+=($!)
 # The daily retention purge of observation data (acting as the demo district office).
 $PY manage.py observation_purge --as district --every 86400 -v 0 &
 pids+=($!)

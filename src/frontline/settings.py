@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "frontline.linguists",
     "frontline.knowledge",
     "frontline.helpdesk",
+    "frontline.incidents",
     "frontline.audit",
     "frontline.notify",
     "frontline.api",

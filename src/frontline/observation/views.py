@@ -468,9 +468,9 @@ def self_report(request, secret: str):
         translation.get_language_from_request(request))
     with translation.override(language):
         if link is None:
-            response = render(request, "observation/self_report_invalid.html",
-                              {"language": language}, status=404)
-            return response
+            return render(request, "observation/self_report_invalid.html",
+                          {"language": language, "rtl": language in settings.RTL_LANGUAGES},
+                          status=404)
         observation = link.observation
         form = CheckForm(request.POST or None)
         done = None
@@ -483,7 +483,8 @@ def self_report(request, secret: str):
                 apply_validation_error(form, exc)
             except services.LinkInvalid:
                 return render(request, "observation/self_report_invalid.html",
-                              {"language": language}, status=404)
+                              {"language": language, "rtl": language in settings.RTL_LANGUAGES},
+                              status=404)
             else:
                 done = {"check": check, "created": created}
         day, slot = services.slot_of(timezone.now(), observation.checks_per_day)
