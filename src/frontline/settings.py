@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "frontline.documents",
     "frontline.arrivals",
     "frontline.observation",
+    "frontline.reports",
     "frontline.portal",
     "frontline.linguists",
     "frontline.knowledge",

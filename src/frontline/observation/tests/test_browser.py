@@ -65,6 +65,9 @@ def test_a_guest_reports_through_the_personal_link(page, live_tree):
     page.goto(f"/o/{secret}/")
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.get_attribute("html", "lang") == "ar"
+    # the page's own stylesheet applies (no inline style the CSP would block)
+    assert page.eval_on_selector("button", "b => getComputedStyle(b).backgroundColor") == \
+        "rgb(11, 83, 148)"
     page.fill("input[name=temperature]", "36.7")
     page.click("button[type=submit]")
     page.wait_for_selector("[role=status]")
