@@ -131,6 +131,9 @@ if DATABASE_URL:
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         # pg_trgm and C.UTF-8 ctype are needed for Chinese search (DESIGN.md traps).
         DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
+        # No JIT: our queries are short, indexed and many; JIT compilation added seconds to
+        # lists whose planner cost crossed its threshold (measured in bench/observation.py).
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -140,6 +140,9 @@ class Observation(ScopedModel):
     end_date = models.DateField(_("planned end"),
                                 help_text=_("The last day of observation."))
     checks_per_day = models.PositiveSmallIntegerField(_("health checks a day"), default=2)
+    # The latest (day, slot) with a check, as `slot_ordinal`; 0 when none. Kept by the check
+    # services so the overdue list is a comparison, not a search through the checks.
+    last_check = models.PositiveIntegerField(default=0, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=ObservationStatus.choices,
                               default=ObservationStatus.ACTIVE)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
@@ -174,6 +177,8 @@ class Observation(ScopedModel):
         indexes = [
             models.Index(fields=["jurisdiction_code", "status", "end_date"],
                          name="observation_scope"),
+            models.Index(fields=["status", "checks_per_day", "last_check"],
+                         name="observation_last_check"),
             models.Index(fields=["hotel", "status", "end_date"], name="observation_hotel"),
             models.Index(fields=["status", "closed_at"], name="observation_closed"),
             models.Index(fields=["transfer_to_code"], name="observation_transfer",
@@ -190,6 +195,14 @@ class Observation(ScopedModel):
     def day_number(self, day: datetime.date) -> int:
         """1 on the first day of observation."""
         return (day - self.start_date).days + 1
+
+
+EPOCH = datetime.date(2000, 1, 1)
+
+
+def slot_ordinal(day: datetime.date, slot: int) -> int:
+    """A number that orders (day, slot) pairs: later checks have larger numbers."""
+    return (day - EPOCH).days * 4 + slot + 1
 
 
 class Adjustment(ScopedModel):

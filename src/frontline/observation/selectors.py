@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from frontline.areas.models import Place, PlaceKind
@@ -68,20 +68,20 @@ def latest_due_slot(now: datetime.datetime, checks_per_day: int) -> tuple[dateti
 
 def overdue_list(*, actor: Any, now: datetime.datetime | None = None, hotel: int | None = None,
                  code: str = "") -> QuerySet[Observation]:
-    """Active observations missing the check of the latest closed window."""
+    """Active observations missing the check of the latest closed window.
+
+    Each observation keeps the (day, slot) of its newest check (`last_check`), so this is a
+    comparison per row of the scope, whatever the number of checks."""
+    from frontline.observation.models import slot_ordinal
+
     now = now or timezone.now()
     base = observation_list(actor=actor, hotel=hotel, code=code)
-    parts = []
+    condition = Q(pk__in=[])
     for n in (1, 2, 3, 4):
         day, slot = latest_due_slot(now, n)
-        done = HealthCheck.objects.filter(  # scoped-ok: correlated to observations in scope
-            observation=OuterRef("pk"), day=day, slot=slot)
-        parts.append(base.filter(checks_per_day=n, start_date__lte=day, end_date__gte=day)
-                     .filter(~Exists(done)))
-    result = parts[0]
-    for part in parts[1:]:
-        result = result | part
-    return result.order_by("hotel_id", "room__number", "id")
+        condition |= Q(checks_per_day=n, start_date__lte=day, end_date__gte=day,
+                       last_check__lt=slot_ordinal(day, slot))
+    return base.filter(condition).order_by("hotel_id", "room__number", "id")
 
 
 def due_list(*, actor: Any, today: datetime.date | None = None) -> QuerySet[Observation]:

@@ -43,6 +43,7 @@ from frontline.observation.models import (
     SelfReportLink,
     Symptom,
     fever_threshold,
+    slot_ordinal,
 )
 
 MAX_INGEST = 1000
@@ -476,6 +477,9 @@ def health_check_record(*, actor: Any, observation: Observation, temperature: An
             hotel_id=observation.hotel_id, day=day, slot=slot, temperature=temperature,
             symptoms=symptoms, note=(note or "")[:300], source=source,
             recorded_by=actor if getattr(actor, "pk", None) else None, recorded_at=now)
+        Observation.objects.filter(  # scoped-ok: the observation just locked
+            pk=observation.pk, last_check__lt=slot_ordinal(day, slot)).update(
+            last_check=slot_ordinal(day, slot))
         change_record(actor=actor, action=ChangeAction.CREATE, obj=check, after=snapshot(check))
         _alerts_for(actor, [check], {observation.pk: observation})
     return check, True
@@ -493,9 +497,10 @@ def health_checks_ingest(*, actor: Any, rows: list[dict[str, Any]]) -> list[dict
     with transaction.atomic():
         observations = {o.pk: o for o in Observation.objects.restrict(actor, Action.CHANGE)
                         .filter(pk__in=ids, status=ObservationStatus.ACTIVE)}
+        days = {row["day"] if isinstance(row.get("day"), datetime.date)
+                else timezone.localdate(now) for row in rows}
         existing = set(HealthCheck.objects.filter(  # scoped-ok: observations in scope
-            observation_id__in=list(observations)).filter(day__gte=timezone.localdate(now)
-                                                          - datetime.timedelta(days=61))
+            observation_id__in=list(observations), day__in=days)
             .values_list("observation_id", "day", "slot"))
         new: list[HealthCheck] = []
         for row in rows:
@@ -533,6 +538,7 @@ def health_checks_ingest(*, actor: Any, rows: list[dict[str, Any]]) -> list[dict
                 "observation_id", "day", "slot")}  # scoped-ok: rows just written
             for check in new:
                 check.pk = lookup[(check.observation_id, check.day, check.slot)]
+        _advance_last_check(new)
         change_record_many(actor=actor, action=ChangeAction.CREATE,
                            items=[(c, _check_snapshot(c)) for c in new])
         _alerts_for(actor, new, observations)
@@ -541,6 +547,23 @@ def health_checks_ingest(*, actor: Any, rows: list[dict[str, Any]]) -> list[dict
         if check is not None:
             result["id"] = check.pk
     return results
+
+
+def _advance_last_check(checks: list[HealthCheck]) -> None:
+    """Move each observation's `last_check` forward to its newest check, in one UPDATE."""
+    from django.db.models import Case, F, IntegerField, Value, When
+    from django.db.models.functions import Greatest
+
+    latest: dict[int, int] = {}
+    for check in checks:
+        ordinal = slot_ordinal(check.day, check.slot)
+        latest[check.observation_id] = max(latest.get(check.observation_id, 0), ordinal)
+    if not latest:
+        return
+    newest = Case(*[When(pk=pk, then=Value(value)) for pk, value in latest.items()],
+                  output_field=IntegerField())
+    Observation.objects.filter(pk__in=list(latest)).update(  # scoped-ok: checked rows
+        last_check=Greatest(F("last_check"), newest))
 
 
 def _check_snapshot(check: HealthCheck) -> dict[str, Any]:

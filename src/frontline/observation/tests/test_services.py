@@ -306,3 +306,21 @@ def test_the_purge_command_acts_as_the_given_account(tree):
         call_command("observation_purge", "--as", "street", stdout=out)
     with pytest.raises(CommandError, match="no active account"):
         call_command("observation_purge", "--as", "nobody", stdout=out)
+
+
+def test_the_overdue_list_follows_checks_recorded_in_bulk_and_late(tree):
+    """last_check moves forward only: a check for an earlier window does not hide a missing
+    later one, and bulk checks count like single ones."""
+    now = timezone.now()
+    day, slot = selectors.latest_due_slot(now, 2)
+    observation = observe(tree, start=TODAY() - datetime.timedelta(days=3))
+    services.health_checks_ingest(actor=tree.users["street"], rows=[
+        {"observation": observation.pk, "temperature": "36.5", "day": day, "slot": slot}])
+    assert observation not in set(selectors.overdue_list(actor=tree.users["street"], now=now))
+    earlier = TODAY() - datetime.timedelta(days=2)
+    services.health_check_record(actor=tree.users["street"], observation=observation,
+                                 temperature="36.5", day=earlier, slot=0)
+    observation.refresh_from_db()
+    from frontline.observation.models import slot_ordinal
+
+    assert observation.last_check == slot_ordinal(day, slot)
