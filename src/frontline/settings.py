@@ -329,7 +329,25 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CountryCodeEnum": "django_countries.countries"},
+    # Choice sets that share a field name across apps get their own enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "CountryCodeEnum": "django_countries.countries",
+        "RoleEnum": "frontline.accounts.roles.Role",
+        "ObservationKindEnum": "frontline.observation.models.ObservationKind",
+        "ObservationStatusEnum": "frontline.observation.models.ObservationStatus",
+        "RoomKindEnum": "frontline.observation.models.RoomKind",
+        "RoomStatusEnum": "frontline.observation.models.RoomStatus",
+        "AlertKindEnum": "frontline.observation.models.AlertKind",
+        "AlertStatusEnum": "frontline.observation.models.AlertStatus",
+        "IncidentStatusEnum": "frontline.incidents.models.IncidentStatus",
+        "StepStatusEnum": "frontline.incidents.models.StepStatus",
+        "ReportKindEnum": "frontline.incidents.models.ReportKind",
+        "ReportStatusEnum": "frontline.incidents.models.ReportStatus",
+        "OpinionStatusEnum": "frontline.incidents.models.OpinionStatus",
+        "ContactKindEnum": "frontline.incidents.models.ContactKind",
+        "MeetingKindEnum": "frontline.reports.models.MeetingKind",
+        "SubmissionStatusEnum": "frontline.reports.models.SubmissionStatus",
+    },
 }
 
 # --- Person registry ------------------------------------------------------------------------
