@@ -27,6 +27,9 @@ pids+=($!)
 # Re-queue outbox messages whose retry time passed while no worker was running.
 $PY manage.py notify_retry_due --every 60 -v 0 &
 pids+=($!)
+# Hand-over batches not confirmed in time raise an alert.
+$PY manage.py arrivals_check_batches --every 300 -v 0 &
+pids+=($!)
 # Daily figures: snapshots at the cut-off and reminders to the units that have not submitted.
 $PY manage.py reports_tick --every 60 -v 0 &
 pids+=($!)

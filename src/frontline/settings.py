@@ -353,6 +353,13 @@ SPECTACULAR_SETTINGS = {
 # --- Person registry ------------------------------------------------------------------------
 # "Arrived within N days" and "from a risk country in the past N days" use this N.
 RECENT_ARRIVAL_DAYS = env_int("RECENT_ARRIVAL_DAYS", 14, minimum=1)
+# Arrivals: how long a traveller's QR pass and edit link stay valid, how long a destination
+# has to confirm a hand-over batch before the alert, and the portal's rate limit per address
+# (posts per window of seconds; shared between processes only with REDIS_URL).
+ARRIVALS_PASS_MAX_AGE_DAYS = env_int("ARRIVALS_PASS_MAX_AGE_DAYS", 10, minimum=1)
+ARRIVALS_CONFIRM_MINUTES = env_int("ARRIVALS_CONFIRM_MINUTES", 120, minimum=1)
+PORTAL_RATE_LIMIT = env_int("PORTAL_RATE_LIMIT", 30, minimum=1)
+PORTAL_RATE_WINDOW = env_int("PORTAL_RATE_WINDOW", 600, minimum=1)
 # Medical observation: the default length when no policy is in force, the fever threshold,
 # the hours between which the day's checks are due, and how long after an observation closes
 # its person's personal data are purged (when nothing else keeps them).

@@ -2,8 +2,32 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from frontline.core.permissions import Action
+
 
 class ArrivalsConfig(AppConfig):
     name = "frontline.arrivals"
     label = "arrivals"
     verbose_name = _("Arrivals")
+    navigation = [
+        (_("Transfer desk"), "arrivals:desk", Action.CHANGE),
+        (_("Arrivals"), "arrivals:arrival_list", Action.VIEW),
+        (_("Hand-over"), "arrivals:batch_list", Action.VIEW),
+    ]
+
+    def home_cards(self, user):
+        """Start-page figures of today's arrivals, in the user's scope."""
+        from django.urls import reverse
+
+        from frontline.arrivals.selectors import board_counts
+
+        if not user.can(Action.VIEW):
+            return []
+        totals = board_counts(actor=user)["totals"]
+        url = reverse("arrivals:board")
+        return [
+            {"label": _("arrivals waiting today"), "count": totals["waiting"], "url": url},
+            {"label": _("checked in, waiting for hand-over"), "count": totals["checked_in"],
+             "url": url},
+            {"label": _("in a hand-over batch"), "count": totals["in_batch"], "url": url},
+        ]

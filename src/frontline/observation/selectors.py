@@ -228,3 +228,20 @@ def incoming_transfers(*, actor: Any) -> QuerySet[Observation]:
 
 def policy_list(*, actor: Any) -> QuerySet[ObservationPolicy]:
     return ObservationPolicy.objects.restrict(actor, Action.VIEW).select_related("jurisdiction")
+
+
+def arrivals_to_observe(*, actor: Any) -> QuerySet:
+    """Arrivals sorted to centralised or home observation, checked in as people, whose person
+    has no observation started since: the destination's list of whom to start observing."""
+    from django.db.models import Exists, OuterRef
+
+    from frontline.arrivals.models import Arrival
+
+    started = Observation.objects.filter(  # scoped-ok: correlated to arrivals in scope
+        person=OuterRef("person"), start_date__gte=OuterRef("travel_date"))
+    return (Arrival.objects.restrict(actor, Action.VIEW)
+            .filter(disposition__in=[ObservationKind.CENTRALISED, ObservationKind.HOME],
+                    person__isnull=False, status__in=["checked_in", "in_batch", "received"])
+            .exclude(Exists(started))
+            .select_related("person", "destination", "destination_place")
+            .order_by("travel_date", "id"))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("observation/", views.board, name="board"),
     path("observation/list/", views.ObservationListView.as_view(), name="observation_list"),
     path("observation/start/", views.observation_start, name="observation_start"),
+    path("observation/arrivals/", views.arrivals_to_observe, name="arrivals_to_observe"),
     path("observation/<int:pk>/", views.observation_detail, name="observation_detail"),
     path("observation/<int:pk>/adjust/", views.observation_adjust, name="observation_adjust"),
     path("observation/<int:pk>/end/", views.observation_end, name="observation_end"),

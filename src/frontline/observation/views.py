@@ -70,6 +70,7 @@ def board(request):
         "areas": selectors.office_board(actor=user),
         "occupancy": selectors.occupancy(actor=user),
         "incoming": selectors.incoming_transfers(actor=user).count(),
+        "to_observe": selectors.arrivals_to_observe(actor=user).count(),
         "can_configure": user.can(Action.CONFIGURE),
     })
 
@@ -128,13 +129,25 @@ def observation_start(request):
     from frontline.people.selectors import person_detail
 
     user = request.user
-    person_id = request.POST.get("person") or request.GET.get("person")
+    arrival = None
+    arrival_id = request.POST.get("arrival") or request.GET.get("arrival")
+    if arrival_id and str(arrival_id).isdigit():
+        arrival = selectors.arrivals_to_observe(actor=user).filter(pk=int(arrival_id)).first()
+        if arrival is None:
+            raise Http404
+    person_id = arrival.person_id if arrival else (request.POST.get("person")
+                                                   or request.GET.get("person"))
     try:
         person = person_detail(actor=user, pk=int(person_id))
     except (TypeError, ValueError):
         raise Http404 from None
     initial = {"person": person.pk, "start_date": timezone.localdate(),
                "jurisdiction": person.residence_id, "address": person.address}
+    if arrival is not None:  # what the transfer point sorted
+        initial.update({"start_date": arrival.travel_date, "kind": arrival.disposition,
+                        "jurisdiction": arrival.destination_id or person.residence_id,
+                        "hotel": arrival.destination_place_id,
+                        "address": arrival.destination_address or person.address})
     form = StartForm(request.POST or None, initial=initial, actor=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -142,13 +155,22 @@ def observation_start(request):
             observation = services.observation_start(
                 actor=user, person=person, kind=data["kind"], jurisdiction=data["jurisdiction"],
                 start_date=data["start_date"], hotel=data.get("hotel"), room=data.get("room"),
-                address=data.get("address", ""), source="staff")
+                address=data.get("address", ""),
+                source=f"arrival:{arrival.reference}" if arrival else "staff")
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
             messages.success(request, _("The observation has started."))
             return redirect("observation:observation_detail", pk=observation.pk)
-    return render(request, "observation/start.html", {"form": form, "person": person})
+    return render(request, "observation/start.html", {"form": form, "person": person,
+                                                      "arrival": arrival})
+
+
+@login_required
+def arrivals_to_observe(request):
+    rows = selectors.arrivals_to_observe(actor=request.user)
+    return render(request, "observation/arrivals.html", {"rows": rows[:500],
+                                                         "count": rows.count()})
 
 
 def _post_action(request, pk: int, form_class, call, success: str):

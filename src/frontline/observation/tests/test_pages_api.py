@@ -132,3 +132,30 @@ def test_the_persons_page_shows_observations_and_offers_to_start_one(tree):
     page = client.get(reverse("people:person_detail", args=[person.pk])).content.decode()
     assert reverse("observation:observation_detail", args=[observation.pk]) in page
     assert reverse("observation:observation_start") not in page
+
+
+def test_a_checked_in_arrival_is_offered_for_observation_with_the_sorting_prefilled(tree):
+    from frontline.arrivals.tests.factories import checked_in
+
+    arrival = checked_in(tree)
+    if arrival.disposition not in ("centralised", "home"):
+        arrival.disposition = "home"
+        arrival.save(update_fields=["disposition"])
+    client = tree.client("district")
+    listing = client.get(reverse("observation:arrivals_to_observe"))
+    assert arrival in list(listing.context["rows"])
+    start = client.get(reverse("observation:observation_start") + f"?arrival={arrival.pk}")
+    assert start.status_code == 200
+    assert start.context["form"].initial["start_date"] == arrival.travel_date
+    other = tree.client("street2").get(reverse("observation:observation_start")
+                                       + f"?arrival={arrival.pk}")
+    assert other.status_code == 404  # another street's arrival
+    data = {"arrival": arrival.pk, "person": arrival.person_id, "kind": "home",
+            "jurisdiction": arrival.destination_id or arrival.person.residence_id,
+            "start_date": arrival.travel_date.isoformat(), "address": "1 Test Lane"}
+    response = client.post(reverse("observation:observation_start"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    observation = Observation.objects.get(person=arrival.person)
+    assert observation.source == f"arrival:{arrival.reference}"
+    assert arrival not in list(client.get(reverse("observation:arrivals_to_observe")
+                                          ).context["rows"])

@@ -1,0 +1,175 @@
+"""Expected arrivals from a flight manifest or an arrival list (.xlsx/.csv).
+
+The file is read with the person registry's hardened readers (size and row limits, zip-bomb
+and XML checks for workbooks, strict UTF-8/GB18030 for CSV, cells as text), in a background
+task. Each good row becomes an expected arrival at the transfer point, which the desk checks
+off; a bad row is reported with its line number and nothing else of it is written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from frontline.areas.models import Place
+from frontline.arrivals import services
+from frontline.arrivals.models import Arrival, ArrivalImport, ArrivalStatus, ImportStatus, Source
+from frontline.audit.models import ChangeAction
+from frontline.audit.services import change_record
+from frontline.core.models import ensure_in_scope
+
+# Header aliases (lower case, spaces removed) → arrival field.
+COLUMNS = {
+    "family_name": {"family_name", "surname", "familyname", "lastname", "姓"},
+    "given_names": {"given_names", "givennames", "firstname", "名"},
+    "nationality": {"nationality", "国籍"},
+    "doc_number": {"doc_number", "passport", "passportno", "documentnumber", "证件号码",
+                   "护照号码", "证件号"},
+    "doc_country": {"doc_country", "issuingcountry", "签发国"},
+    "carrier_number": {"carrier_number", "flight", "flightno", "train", "航班号", "车次"},
+    "travel_date": {"travel_date", "date", "arrivaldate", "到达日期", "日期"},
+    "seat": {"seat", "seatno", "座位号"},
+    "birth_date": {"birth_date", "dateofbirth", "dob", "出生日期"},
+    "sex": {"sex", "gender", "性别"},
+    "phone": {"phone", "mobile", "电话", "手机"},
+}
+REQUIRED = ("family_name", "doc_number", "travel_date")
+MAX_ERRORS = 200
+
+
+def _media(relative: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / relative
+
+
+def expected_import(*, actor: Any, transfer_point: Place, upload: Any) -> ArrivalImport:
+    """Store an uploaded arrival list and queue its reading."""
+    from frontline.people.imports.files import Limits, too_big_message
+
+    point = services._desk_place(actor, transfer_point)  # noqa: SLF001 - the same check
+    limits = Limits.from_settings()
+    name = os.path.basename(getattr(upload, "name", "") or "upload")[:200]
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ValidationError({"file": _("Only .xlsx and .csv files can be imported.")})
+    if upload.size is not None and upload.size > limits.max_bytes:
+        raise ValidationError({"file": too_big_message(limits.max_bytes)})
+    relative = f"arrival-lists/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+    target = _media(relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(target, "xb") as out:
+            for chunk in upload.chunks():
+                size += len(chunk)
+                if size > limits.max_bytes:
+                    raise ValidationError({"file": too_big_message(limits.max_bytes)})
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise ValidationError({"file": _("The file is empty.")})
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    with transaction.atomic():
+        job = ArrivalImport.objects.create(
+            transfer_point=point, jurisdiction_code=point.jurisdiction_code, file_name=name,
+            file_path=relative, created_by=actor)
+        ensure_in_scope(actor, "change", job)
+        change_record(actor=actor, action=ChangeAction.CREATE, obj=job,
+                      event="arrivals.list_upload",
+                      after={"file": name, "sha256": digest.hexdigest(), "size": size})
+        from frontline.arrivals import tasks
+
+        transaction.on_commit(lambda: tasks.expected_import_run.enqueue(job.pk), robust=True)
+    return job
+
+
+def _header(cells: list[str]) -> dict[int, str]:
+    mapping: dict[int, str] = {}
+    for index, cell in enumerate(cells):
+        key = "".join((cell or "").split()).lower()
+        for field, aliases in COLUMNS.items():
+            if key in aliases and field not in mapping.values():
+                mapping[index] = field
+    return mapping
+
+
+def _travel_date(value: str) -> str:
+    value = (value or "").strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d/%m/%Y", "%Y%m%d"):
+        try:
+            return datetime.datetime.strptime(value[:10], fmt).date().isoformat()  # noqa: DTZ007
+        except ValueError:
+            continue
+    return value
+
+
+def expected_import_run(job_id: int) -> ArrivalImport | None:
+    """Read a stored arrival list into expected arrivals (the task's work)."""
+    from frontline.people.imports.files import ImportRefused, file_open
+
+    job = ArrivalImport.objects.filter(pk=job_id).select_related(  # scoped-ok: a task
+        "transfer_point").first()
+    if job is None or job.status != ImportStatus.PENDING:
+        return job
+    path = _media(job.file_path)
+    errors: list[dict[str, Any]] = []
+    created = total = 0
+    try:
+        opened = file_open(path, job.file_name)
+        rows = opened.rows()
+        header = None
+        for line, cells in rows:
+            if header is None:
+                header = _header(cells)
+                missing = [f for f in REQUIRED if f not in header.values()]
+                if missing:
+                    raise ImportRefused(_("The list has no column for: %(columns)s")
+                                        % {"columns": ", ".join(missing)})
+                continue
+            if not any((c or "").strip() for c in cells):
+                continue
+            total += 1
+            data = {field: (cells[i] if i < len(cells) else "") for i, field in header.items()}
+            data["travel_date"] = _travel_date(data.get("travel_date", ""))
+            if data.get("birth_date"):
+                data["birth_date"] = _travel_date(data["birth_date"])
+            try:
+                clean = services.clean_arrival_data(data)
+                with transaction.atomic():
+                    arrival = Arrival(source=Source.IMPORT, status=ArrivalStatus.EXPECTED,
+                                      transfer_point=job.transfer_point,
+                                      desk_place=job.transfer_point,
+                                      jurisdiction_code=job.transfer_point.jurisdiction_code,
+                                      import_job=job)
+                    services._apply(arrival, clean)  # noqa: SLF001 - one cleaning for all
+                    services._save_new(arrival)  # noqa: SLF001
+                created += 1
+            except (ValidationError, IntegrityError) as exc:
+                if len(errors) < MAX_ERRORS:
+                    messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+                    errors.append({"line": line, "errors": messages[:5]})
+        job.status = ImportStatus.DONE
+        job.message = ""
+    except ImportRefused as exc:
+        job.status = ImportStatus.REFUSED
+        job.message = exc.message
+    finally:
+        path.unlink(missing_ok=True)
+    job.rows_total, job.created, job.errors = total, created, errors
+    job.save(update_fields=["status", "message", "rows_total", "created", "errors"])
+    change_record(actor=job.created_by, action=ChangeAction.EVENT, obj=job,
+                  event="arrivals.list_read",
+                  after={"status": job.status, "rows": total, "created": created,
+                         "errors": len(errors)})
+    return job

@@ -1,0 +1,97 @@
+"""Sorting arrivals: which categories an arrival falls in, and which rule of the office
+matches it first (by priority, among the rules in force on the arrival date)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+
+from frontline.arrivals.models import (
+    CHILD_AGE,
+    FEVER_CELSIUS,
+    Arrival,
+    ArrivalCategory,
+    SortingRule,
+)
+
+
+def age_on(birth_date: datetime.date | None, day: datetime.date) -> int | None:
+    if birth_date is None:
+        return None
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def has_fever(temperature: Decimal | float | None) -> bool:
+    return temperature is not None and float(temperature) >= FEVER_CELSIUS
+
+
+def risk_countries(day: datetime.date) -> set[str]:
+    """The countries on the office's risk list on `day` (people.RiskCountry, any office)."""
+    from frontline.people.models import RiskCountry
+
+    rows = RiskCountry.objects.filter(  # scoped-ok: reference list read by the sorting service
+        Q(effective_to__isnull=True) | Q(effective_to__gte=day), effective_from__lte=day)
+    return {str(code) for code in rows.values_list("country", flat=True)}
+
+
+def categories_of(arrival: Arrival, *, risk: set[str] | None = None) -> list[str]:
+    """The sorting categories of an arrival, computed from what it carries."""
+    found = set(arrival.categories or []) & {ArrivalCategory.DIPLOMAT.value}
+    if arrival.doc_type == "diplomatic_id":
+        found.add(ArrivalCategory.DIPLOMAT.value)
+    age = age_on(arrival.birth_date, arrival.travel_date)
+    if age is not None and age < CHILD_AGE:
+        found.add(ArrivalCategory.CHILD.value)
+    if arrival.symptoms or has_fever(arrival.temperature):
+        found.add(ArrivalCategory.SYMPTOMS.value)
+    risk = risk_countries(arrival.travel_date) if risk is None else risk
+    visited = set(arrival.visited_countries or [])
+    if arrival.departure_country:
+        visited.add(str(arrival.departure_country))
+    if visited & risk:
+        found.add(ArrivalCategory.RISK_COUNTRY.value)
+    return sorted(found)
+
+
+@dataclass
+class Suggestion:
+    disposition: str
+    rule: SortingRule | None
+
+
+def rules_in_force(office_code: str, day: datetime.date) -> list[SortingRule]:
+    """The active rules of the offices above (or at) `office_code` in force on `day`."""
+    prefixes = [office_code[:n] for n in (2, 4, 6, 9, 12) if n <= len(office_code)]
+    return list(SortingRule.objects.filter(  # scoped-ok: rules apply to every arrival below
+        Q(effective_to__isnull=True) | Q(effective_to__gte=day),
+        jurisdiction_code__in=prefixes, is_active=True, effective_from__lte=day,
+    ).select_related("hotel", "transfer_to").order_by("priority", "id"))
+
+
+def rule_matches(rule: SortingRule, *, destination_code: str, visited: set[str],
+                 categories: set[str]) -> bool:
+    if rule.destination_prefix and not destination_code.startswith(rule.destination_prefix):
+        return False
+    if rule.countries and not (set(rule.countries) & visited):
+        return False
+    return not (rule.categories and not (set(rule.categories) & categories))
+
+
+def suggest(arrival: Arrival, *, destination_code: str = "", office_code: str = "",
+            categories: list[str] | None = None) -> Suggestion:
+    """The first matching rule's disposition; without one, home observation."""
+    destination_code = destination_code or (
+        arrival.destination.code if arrival.destination_id else "")
+    office_code = office_code or arrival.transfer_point.jurisdiction_code
+    visited = set(arrival.visited_countries or [])
+    if arrival.departure_country:
+        visited.add(str(arrival.departure_country))
+    found = set(categories_of(arrival) if categories is None else categories)
+    for rule in rules_in_force(office_code, arrival.travel_date):
+        if rule_matches(rule, destination_code=destination_code, visited=visited,
+                        categories=found):
+            return Suggestion(rule.disposition, rule)
+    return Suggestion("home", None)

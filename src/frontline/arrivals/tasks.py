@@ -1,0 +1,23 @@
+"""Background tasks of the arrivals app: reading arrival lists, and the overdue hand-over
+check (run it every few minutes: `manage.py arrivals_check_batches` or a scheduler)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def expected_import_run(job_id: int) -> str:
+    """Read an uploaded arrival list into expected arrivals."""
+    from frontline.arrivals.imports import expected_import_run as run
+
+    job = run(job_id)
+    return job.status if job is not None else "missing"
+
+
+@task()
+def batches_check_overdue() -> int:
+    """Alert about hand-over batches not confirmed in time."""
+    from frontline.arrivals.handover import batches_alert_overdue
+
+    return batches_alert_overdue()

@@ -1,0 +1,51 @@
+"""The desk in a real Chromium: scan a pre-registration, check it in, send it, receive it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from frontline.arrivals import services
+from frontline.arrivals.tests.factories import preregister
+from frontline.conftest import browser_login
+
+pytestmark = pytest.mark.browser
+
+
+def test_scan_check_in_hand_over_and_receive(page, live_tree):
+    arrival = preregister(live_tree, family_name="NAKAMURA", given_names="AOI")
+    browser_login(page, "registrar")
+    page.goto("/arrivals/desk/")
+    # The scanner types the QR text into the focused field and presses Enter.
+    page.keyboard.type(services.pass_token(arrival))
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/arrivals/{arrival.pk}/")
+    assert "NAKAMURA" in page.inner_text("h1")
+    assert "未匹配规则" in page.inner_text("#suggestion")
+    assert "居家医学观察" in page.inner_text("#suggestion")
+    page.select_option("select[name=destination]", label="110101001001 多福巷社区")
+    page.click("#checkin-form button[type=submit]")
+    assert page.inner_text("#status") == "已入境登记"
+    page.goto("/arrivals/batches/new/")
+    page.fill("input[name=vehicle]", "京A-12345")
+    page.click("text=出发")
+    page.wait_for_url("**/arrivals/batches/*/")
+    batch_url = page.url
+    page.context.clear_cookies()
+    browser_login(page, "street")
+    page.goto(batch_url)
+    page.check(f"input[name=a-{arrival.pk}][value=received]")
+    page.click("main form button[type=submit]")
+    assert page.inner_text("#batch-status") == "接收方已确认"
+    page.context.clear_cookies()
+    browser_login(page, "registrar")
+    assert page.goto(f"/arrivals/{arrival.pk}/").status == 404
+
+
+def test_board_updates_itself(page, live_tree):
+    from frontline.arrivals.tests.factories import checked_in
+
+    browser_login(page, "registrar")
+    page.goto("/arrivals/board/")
+    assert page.inner_text("#count-checked_in") == "0"
+    checked_in(live_tree)
+    # htmx polls every 15 s: the figure changes without reloading the page.
+    expect(page.locator("#count-checked_in")).to_have_text("1", timeout=25_000)

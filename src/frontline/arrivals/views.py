@@ -1,0 +1,506 @@
+"""Pages of the transfer point: the desk (scan, MRZ registration, check-in), arrivals, printable
+bilingual forms and manifests, sorting rules, hand-over batches and receipts, the board, arrival
+lists and the diplomatic identity-document reference."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+from django.views.decorators.http import require_POST
+
+from frontline.areas.models import Jurisdiction
+from frontline.arrivals import selectors, services, sorting
+from frontline.arrivals.forms import (
+    CancelForm,
+    CheckInForm,
+    DeskRegistrationForm,
+    ImportForm,
+    ReferenceForm,
+    RuleForm,
+    ScanForm,
+)
+from frontline.arrivals.handover import is_receiver
+from frontline.arrivals.models import (
+    Arrival,
+    ArrivalImport,
+    ArrivalStatus,
+    BatchStatus,
+    Disposition,
+    HandoverBatch,
+    SortingRule,
+)
+from frontline.audit.selectors import change_list
+from frontline.core.models import get_in_scope, scope_for
+from frontline.core.permissions import Action
+from frontline.core.views import ScopedListView, apply_validation_error
+
+
+def _flash_errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# -- the desk ---------------------------------------------------------------------------------
+
+@login_required
+def desk(request):
+    """The registrar's start: scan a pass (the scanner types it and presses Enter), or paste
+    an MRZ to register someone who did not pre-register."""
+    if not request.user.can(Action.CHANGE):
+        raise PermissionDenied
+    points = list(selectors.transfer_points(actor=request.user))
+    scan_form = ScanForm()
+    initial = {"travel_date": timezone.localdate(), "travel_mode": "flight", "language": "en"}
+    form = DeskRegistrationForm(request.POST or None, initial=initial, actor=request.user)
+    if request.method == "POST" and "fill" in request.POST:
+        data = request.POST.copy()
+        try:
+            clean = services.clean_arrival_data({"mrz": request.POST.get("mrz", ""),
+                                                 "travel_date": timezone.localdate()},
+                                                partial=True)
+        except ValidationError as exc:
+            form = DeskRegistrationForm(data, actor=request.user)
+            form.is_valid()
+            form.errors.clear()
+            apply_validation_error(form, exc)
+        else:
+            for name in ("family_name", "given_names", "sex", "nationality", "doc_type",
+                         "doc_country"):
+                if name in clean:
+                    data[name] = clean[name]
+            for name in ("birth_date", "doc_expiry"):
+                if clean.get(name):
+                    data[name] = clean[name].isoformat()
+            if clean.get("doc_number"):
+                data["doc_number"] = clean["doc_number"]
+            form = DeskRegistrationForm(data, actor=request.user)
+            messages.info(request, _("Filled from the MRZ; every check digit is correct."))
+    elif request.method == "POST" and form.is_valid():
+        if not points:
+            raise PermissionDenied
+        point = points[0]
+        try:
+            with transaction.atomic():
+                arrival = services.arrival_register(actor=request.user, transfer_point=point,
+                                                    data=form.service_data())
+        except ValidationError as exc:
+            existing = _registered_already(request.user, form, exc)
+            if existing is not None:
+                # An expected or pre-registered arrival: check it off instead of a second one.
+                messages.info(request, _("This document is already registered for today: "
+                                         "%(ref)s is opened.")
+                              % {"ref": services.format_reference(existing.reference)})
+                return redirect("arrivals:arrival_detail", pk=existing.pk)
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("%(ref)s registered; check it in now.")
+                             % {"ref": services.format_reference(arrival.reference)})
+            return redirect("arrivals:arrival_detail", pk=arrival.pk)
+    waiting = selectors.arrival_list(actor=request.user, action=Action.CHANGE, status="waiting",
+                                     day=timezone.localdate())[:30]
+    return render(request, "arrivals/desk.html", {
+        "scan_form": scan_form, "form": form, "points": points, "waiting": waiting})
+
+
+def _registered_already(user, form, exc: ValidationError):
+    """The waiting arrival in the user's scope with the same document on the same day."""
+    codes = {e.code for errors in getattr(exc, "error_dict", {}).values() for e in errors}
+    number = form.cleaned_data.get("doc_number") or ""
+    if "duplicate_document" not in codes:
+        return None
+    if not number and form.cleaned_data.get("mrz"):
+        try:
+            number = services.clean_arrival_data({"mrz": form.cleaned_data["mrz"]},
+                                                 partial=True).get("doc_number", "")
+        except ValidationError:
+            return None
+    if not number:
+        return None
+    return selectors.arrival_list(actor=user, action=Action.CHANGE, status="waiting",
+                                  day=form.cleaned_data["travel_date"], query=number).first()
+
+
+@login_required
+@require_POST
+def desk_scan(request):
+    form = ScanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Scan a code first."))
+        return redirect("arrivals:desk")
+    text = form.cleaned_data["code"]
+    try:
+        arrival = services.arrival_find_by_pass(actor=request.user, text=text)
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+        return redirect("arrivals:desk")
+    url = f"/arrivals/{arrival.pk}/"
+    if ":" in text:
+        request.session["arrivals_pass"] = {str(arrival.pk): text[:200]}
+    return redirect(url)
+
+
+class ArrivalListView(ScopedListView):
+    model = Arrival
+    template_name = "arrivals/arrival_list.html"
+
+    def get_queryset(self):
+        super().get_queryset()
+        g = self.request.GET
+        self.status = g.get("status", "")
+        return selectors.arrival_list(actor=self.request.user, status=self.status,
+                                      query=g.get("q", "")[:60])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(statuses=ArrivalStatus.choices, status=self.status,
+                                        q=self.request.GET.get("q", ""), **kwargs)
+
+
+def _custody(user, arrival: Arrival):
+    if not user.can(Action.VIEW_AUDIT):
+        return []
+    return change_list(actor=user, object_type="arrivals.arrival").filter(
+        object_id=str(arrival.pk)).order_by("time")[:30]
+
+
+@login_required
+def arrival_detail(request, pk: int):
+    arrival = selectors.arrival_detail(actor=request.user, pk=pk)
+    can_change = selectors.arrival_list(actor=request.user, action=Action.CHANGE).filter(
+        pk=arrival.pk).exists()
+    suggestion = sorting.suggest(arrival) if arrival.editable else None
+    form = None
+    if arrival.editable and can_change:
+        pass_text = request.session.get("arrivals_pass", {}).get(str(arrival.pk), "")
+        initial = {"destination": arrival.destination_id, "pass_text": pass_text,
+                   "disposition": suggestion.disposition if suggestion else "",
+                   "hotel": suggestion.rule.hotel_id if suggestion and suggestion.rule else None}
+        form = CheckInForm(request.POST or None, initial=initial, actor=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.arrival_check_in(
+                    actor=request.user, arrival=arrival, destination=data["destination"],
+                    disposition=data["disposition"], hotel=data["hotel"],
+                    override_reason=data["override_reason"], mrz=data["mrz"],
+                    pass_text=data["pass_text"])
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("Checked in."))
+                return redirect("arrivals:arrival_detail", pk=arrival.pk)
+    return render(request, "arrivals/arrival_detail.html", {
+        "arrival": arrival, "form": form, "suggestion": suggestion, "can_change": can_change,
+        "suggestion_label": Disposition(suggestion.disposition).label if suggestion else "",
+        "categories": sorting.categories_of(arrival), "custody": _custody(request.user, arrival),
+        "reference": services.format_reference(arrival.reference),
+        "cancel_form": CancelForm() if arrival.editable and can_change else None,
+    })
+
+
+@login_required
+@require_POST
+def arrival_cancel(request, pk: int):
+    arrival = get_in_scope(Arrival, request.user, Action.CHANGE, pk=pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.arrival_cancel(actor=request.user, arrival=arrival,
+                                    reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _flash_errors(request, exc)
+        else:
+            messages.success(request, _("The registration was cancelled."))
+    else:
+        messages.error(request, _("Give a reason."))
+    return redirect("arrivals:arrival_detail", pk=arrival.pk)
+
+
+@login_required
+@require_POST
+def arrival_notice(request, pk: int):
+    arrival = get_in_scope(Arrival, request.user, Action.CHANGE, pk=pk)
+    try:
+        document = services.arrival_issue_notice(actor=request.user, arrival=arrival)
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("Notice %(serial)s issued.") % {"serial": document.serial})
+    return redirect("arrivals:arrival_detail", pk=arrival.pk)
+
+
+# The rows of the printed registration form: (label, value getter).
+FORM_ROWS = [
+    (N_("short code"), lambda a: services.format_reference(a.reference)),
+    (N_("family name"), lambda a: a.family_name),
+    (N_("given names"), lambda a: a.given_names),
+    (N_("sex"), lambda a: a.sex),
+    (N_("date of birth"), lambda a: a.birth_date or ""),
+    (N_("nationality"), lambda a: a.nationality.name if a.nationality else ""),
+    (N_("document number"), lambda a: a.doc_number_masked),
+    (N_("flight or train number"), lambda a: a.carrier_number),
+    (N_("arrival date"), lambda a: a.travel_date),
+    (N_("seat"), lambda a: a.seat),
+    (N_("departure country"), lambda a: a.departure_country.name if a.departure_country else ""),
+    (N_("countries visited in the past 14 days"), lambda a: ", ".join(a.visited_countries or [])),
+    (N_("destination address"), lambda a: a.destination_address),
+    (N_("phone"), lambda a: a.phone),
+    (N_("temperature (°C)"), lambda a: a.temperature or ""),
+    (N_("symptoms"), lambda a: ", ".join(a.symptoms or [])),
+]
+MANIFEST_LABELS = [
+    N_("hand-over batch"), N_("destination"), N_("vehicle"), N_("escort"), N_("departed"),
+    N_("family name"), N_("nationality"), N_("document number"), N_("disposition"),
+    N_("received"), N_("signature of the receiver"),
+]
+
+
+def _bilingual(msgid: str, second: str) -> tuple[str, str]:
+    """A label in Chinese and in a second language, for printed bilingual forms."""
+    with translation.override("zh-hans"):
+        zh = translation.gettext(msgid)
+    with translation.override(second):
+        other = translation.gettext(msgid)
+    return zh, other
+
+
+@login_required
+def arrival_print(request, pk: int | None = None):
+    """The bilingual registration form (Chinese + English), blank or filled, to print."""
+    arrival = selectors.arrival_detail(actor=request.user, pk=pk) if pk else None
+    if arrival is None and not request.user.can(Action.CHANGE):
+        raise PermissionDenied
+    rows = []
+    for msgid, getter in FORM_ROWS:
+        zh, en = _bilingual(msgid, "en")
+        rows.append({"zh": zh, "en": en, "value": getter(arrival) if arrival else ""})
+    return render(request, "arrivals/arrival_print.html", {"arrival": arrival, "rows": rows})
+
+
+# -- sorting rules ----------------------------------------------------------------------------
+
+class RuleListView(ScopedListView):
+    model = SortingRule
+    template_name = "arrivals/rule_list.html"
+
+    def get_queryset(self):
+        super().get_queryset()
+        return selectors.rule_list(actor=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_configure=self.request.user.can(Action.CONFIGURE),
+                                        **kwargs)
+
+
+RULE_FIELDS = ["name", "priority", "effective_from", "effective_to", "destination_prefix",
+               "countries", "categories", "disposition", "hotel", "transfer_to", "is_active"]
+
+
+@login_required
+def rule_edit(request, pk: int | None = None):
+    if not request.user.can(Action.CONFIGURE):
+        raise PermissionDenied
+    rule = get_in_scope(SortingRule, request.user, Action.CONFIGURE, pk=pk) if pk else None
+    initial = {"effective_from": timezone.localdate()}
+    if rule is not None:
+        initial = {name: getattr(rule, name) for name in RULE_FIELDS}
+        initial.update(jurisdiction=rule.jurisdiction_id, hotel=rule.hotel_id,
+                       transfer_to=rule.transfer_to_id)
+    form = RuleForm(request.POST or None, initial=initial, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        jurisdiction = data.pop("jurisdiction")
+        try:
+            services.rule_save(actor=request.user, jurisdiction=jurisdiction, rule=rule, **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("The rule was saved."))
+            return redirect("arrivals:rule_list")
+    return render(request, "arrivals/rule_form.html", {"form": form, "rule": rule})
+
+
+# -- hand-over batches ------------------------------------------------------------------------
+
+class BatchListView(ScopedListView):
+    model = HandoverBatch
+    template_name = "arrivals/batch_list.html"
+
+    def get_queryset(self):
+        super().get_queryset()
+        return selectors.batch_list(actor=self.request.user,
+                                    status=self.request.GET.get("status", ""))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(now=timezone.now(), **kwargs)
+
+
+@login_required
+def batch_new(request):
+    if not request.user.can(Action.CHANGE):
+        raise PermissionDenied
+    groups = selectors.batch_groups(actor=request.user)
+    if request.method == "POST":
+        key = request.POST.get("group", "")
+        group = next((g for g in groups if g["key"] == key), None)
+        ids = {int(i) for i in request.POST.getlist("arrival") if i.isdigit()}
+        if group is None:
+            messages.error(request, _("Choose a destination."))
+        else:
+            chosen = [a for a in group["arrivals"] if a.pk in ids] or group["arrivals"]
+            kind, _sep, value = key.partition(":")
+            destination = hotel = None
+            try:
+                if kind == "hotel":
+                    hotel = chosen[0].destination_place
+                else:
+                    destination = Jurisdiction.objects.get(code=value)  # scoped-ok: a name
+                minutes = request.POST.get("minutes", "")
+                batch = services.batch_create(
+                    actor=request.user, arrivals=chosen, destination=destination, hotel=hotel,
+                    vehicle=request.POST.get("vehicle", ""), escort=request.POST.get("escort", ""),
+                    confirm_within_minutes=int(minutes) if minutes.isdigit() else None)
+            except ValidationError as exc:
+                _flash_errors(request, exc)
+            else:
+                messages.success(request, _("Batch %(ref)s left.") % {"ref": batch.reference})
+                return redirect("arrivals:batch_detail", pk=batch.pk)
+    return render(request, "arrivals/batch_new.html", {"groups": groups})
+
+
+@login_required
+def batch_detail(request, pk: int):
+    batch = get_in_scope(HandoverBatch, request.user, Action.VIEW, pk=pk)
+    receiver = is_receiver(request.user, batch)
+    if request.method == "POST":
+        if not receiver:
+            raise PermissionDenied
+        received, missing = [], []
+        for key, value in request.POST.items():
+            if key.startswith("a-") and key[2:].isdigit():
+                (received if value == "received" else missing if value == "missing" else []
+                 ).append(int(key[2:]))
+        try:
+            services.batch_receive(actor=request.user, batch=batch, received=received,
+                                   missing=missing)
+        except ValidationError as exc:
+            _flash_errors(request, exc)
+        else:
+            messages.success(request, _("The hand-over was confirmed."))
+        return redirect("arrivals:batch_detail", pk=batch.pk)
+    people = batch.arrivals.all().order_by("family_name", "id")
+    return render(request, "arrivals/batch_detail.html", {
+        "batch": batch, "people": people, "receiver": receiver,
+        "overdue": batch.status == BatchStatus.IN_TRANSIT and batch.confirm_by < timezone.now()})
+
+
+@login_required
+def batch_manifest(request, pk: int):
+    """The bilingual manifest handed to the escort and signed by the receiver."""
+    batch = get_in_scope(HandoverBatch, request.user, Action.VIEW, pk=pk)
+    labels = [_bilingual(m, "en") for m in MANIFEST_LABELS]
+    return render(request, "arrivals/batch_manifest.html", {
+        "batch": batch, "people": batch.arrivals.all().order_by("family_name", "id"),
+        "labels": labels})
+
+
+# -- the board --------------------------------------------------------------------------------
+
+@login_required
+def board(request):
+    if not request.user.can(Action.VIEW):
+        raise PermissionDenied
+    return render(request, "arrivals/board.html",
+                  {"board": selectors.board_counts(actor=request.user)})
+
+
+@login_required
+def board_counts(request):
+    return render(request, "arrivals/_board_counts.html",
+                  {"board": selectors.board_counts(actor=request.user)})
+
+
+# -- arrival lists ----------------------------------------------------------------------------
+
+class ImportListView(ScopedListView):
+    model = ArrivalImport
+    template_name = "arrivals/import_list.html"
+
+    def get_queryset(self):
+        super().get_queryset()
+        return selectors.import_list(actor=self.request.user)
+
+
+@login_required
+def import_upload(request):
+    from frontline.arrivals.imports import expected_import
+
+    if not request.user.can(Action.CHANGE):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = expected_import(actor=request.user,
+                                  transfer_point=form.cleaned_data["transfer_point"],
+                                  upload=form.cleaned_data["file"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("The list is being read."))
+            return redirect("arrivals:import_detail", pk=job.pk)
+    return render(request, "arrivals/import_form.html", {"form": form})
+
+
+@login_required
+def import_detail(request, pk: int):
+    job = get_in_scope(ArrivalImport, request.user, Action.VIEW, pk=pk)
+    return render(request, "arrivals/import_detail.html", {"job": job})
+
+
+# -- the identity-document reference ----------------------------------------------------------
+
+@login_required
+def reference(request):
+    if not request.user.can(Action.VIEW):
+        raise PermissionDenied
+    return render(request, "arrivals/reference.html", {
+        "entries": selectors.reference_list(),
+        "can_configure": request.user.can(Action.CONFIGURE)})
+
+
+@login_required
+def reference_edit(request, pk: int | None = None):
+    if not request.user.can(Action.CONFIGURE):
+        raise PermissionDenied
+    entry = None
+    if pk is not None:
+        entry = selectors.reference_list().filter(pk=pk).first()
+        if entry is None or not scope_for(request.user, Action.CONFIGURE).covers_code(
+                entry.jurisdiction.code):
+            from django.http import Http404
+
+            raise Http404
+    initial = {}
+    if entry is not None:
+        initial = {f: getattr(entry, f) for f in ("title", "title_en", "description", "exempts",
+                                                  "disposition", "order")}
+        initial["jurisdiction"] = entry.jurisdiction_id
+    form = ReferenceForm(request.POST or None, initial=initial, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        jurisdiction = data.pop("jurisdiction")
+        try:
+            services.reference_save(actor=request.user, jurisdiction=jurisdiction, entry=entry,
+                                    **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("The reference was saved."))
+            return redirect("arrivals:reference")
+    return render(request, "arrivals/reference_form.html", {"form": form, "entry": entry})
+
