@@ -24,20 +24,10 @@ trap cleanup INT TERM EXIT
 
 $PY manage.py db_worker --queue-name '*' --interval 1 --no-reload -v 0 &
 pids+=($!)
-# Re-queue outbox messages whose retry time passed while no worker was running.
-$PY manage.py notify_retry_due --every 60 -v 0 &
-pids+=($!)
-# Hand-over batches not confirmed in time raise an alert.
-$PY manage.py arrivals_check_batches --every 300 -v 0 &
-pids+=($!)
-# Daily figures: snapshots at the cut-off and reminders to the units that have not submitted.
-$PY manage.py reports_tick --every 60 -v 0 &
-pids+=($!)
-# Overdue incident steps are escalated to the leaders.
-$PY manage.py incidents_escalate --every 60 -v 0 &
-pids+=($!)
-# The daily retention purge of observation data (acting as the demo district office).
-$PY manage.py observation_purge --as district --every 86400 -v 0 &
+# Every app's periodic jobs in one process: outbox retries, hand-over alerts, snapshots and
+# reminders of the daily figures, escalations of offers, questions and incident steps, and the
+# daily retention purge (acting as the demo district office).
+OBSERVATION_PURGE_AS=${OBSERVATION_PURGE_AS:-district} $PY manage.py periodic -v 0 &
 pids+=($!)
 PYTHONPATH=src .venv/bin/gunicorn frontline.wsgi:application --bind "$HOST:$PORT" \
   --workers "${WEB_WORKERS:-2}" --threads 4 --access-logfile - --log-level warning &

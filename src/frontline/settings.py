@@ -368,6 +368,9 @@ OBSERVATION_FEVER_C = float(env_str("OBSERVATION_FEVER_C", "37.3"))
 OBSERVATION_DAY_START_HOUR = env_int("OBSERVATION_DAY_START_HOUR", 6, minimum=0)
 OBSERVATION_DAY_END_HOUR = env_int("OBSERVATION_DAY_END_HOUR", 22, minimum=1)
 OBSERVATION_PURGE_DAYS = env_int("OBSERVATION_PURGE_DAYS", 30, minimum=1)
+# The account `manage.py periodic` runs the daily purge as (its configure scope decides whose
+# data goes); empty: no scheduled purge (run `manage.py observation_purge` from cron instead).
+OBSERVATION_PURGE_AS = env_str("OBSERVATION_PURGE_AS", "")
 IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 50, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000, minimum=1)
 # An .xlsx is a zip: refuse one whose parts unzip to more than this, or compress suspiciously.

@@ -9,6 +9,7 @@ class ArrivalsConfig(AppConfig):
     name = "frontline.arrivals"
     label = "arrivals"
     verbose_name = _("Arrivals")
+    periodic = [(300, "frontline.arrivals.handover.batches_alert_overdue")]
     navigation = [
         (_("Transfer desk"), "arrivals:desk", Action.CHANGE),
         (_("Arrivals"), "arrivals:arrival_list", Action.VIEW),

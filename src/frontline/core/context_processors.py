@@ -1,7 +1,8 @@
 """Template context for the page shell: navigation by role.
 
 Each app's AppConfig may declare `navigation = [(label, url name, action or None), ...]`;
-an entry shows when the user may do that action somewhere (or always, for None).
+an entry shows when the user may do that action somewhere, always for None, or, when the
+third element is a function of the user, when it answers true (a personal page: "My duty").
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def shell(request):
     nav = []
     if user is not None and user.is_authenticated:
         for label, url_name, action in navigation_entries():
-            if action is None or user.can(action):
+            if action is None or (action(user) if callable(action) else user.can(action)):
                 url = reverse(url_name)
                 active = request.path == url or (url != "/" and request.path.startswith(url))
                 nav.append({"label": label, "url": url, "active": active})

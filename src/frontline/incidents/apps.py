@@ -9,6 +9,7 @@ class IncidentsConfig(AppConfig):
     name = "frontline.incidents"
     label = "incidents"
     verbose_name = _("Incidents")
+    periodic = [(60, "frontline.incidents.services.steps_escalate")]
     navigation = [
         (_("Incidents"), "incidents:dashboard", Action.VIEW),
     ]

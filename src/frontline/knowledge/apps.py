@@ -7,3 +7,7 @@ class KnowledgeConfig(AppConfig):
     name = "frontline.knowledge"
     label = "knowledge"
     verbose_name = _("Knowledge")
+    # Every signed-in staff member reads the front-line knowledge (not personal data).
+    navigation = [
+        (_("Knowledge"), "knowledge:index", None),
+    ]

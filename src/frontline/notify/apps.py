@@ -12,3 +12,4 @@ class NotifyConfig(AppConfig):
         (_("Outbox"), "notify:outbox", Action.CONFIGURE),
     ]
     verbose_name = _("Notifications")
+    periodic = [(60, "frontline.notify.services.messages_retry_due")]

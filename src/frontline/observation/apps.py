@@ -9,6 +9,7 @@ class ObservationConfig(AppConfig):
     name = "frontline.observation"
     label = "observation"
     verbose_name = _("Observation")
+    periodic = [(3600, "frontline.observation.services.purge_scheduled")]
     navigation = [
         (_("Observation"), "observation:board", Action.VIEW),
     ]

@@ -885,6 +885,25 @@ def observation_purge(*, actor: Any, dry_run: bool = True, older_than_days: int 
     return run
 
 
+def purge_scheduled() -> str:
+    """The daily purge for `manage.py periodic`: acts as OBSERVATION_PURGE_AS (an account of
+    the office), at most once in 23 hours; does nothing when no account is configured."""
+    from frontline.accounts.models import User
+
+    username = getattr(settings, "OBSERVATION_PURGE_AS", "")
+    if not username:
+        return "not configured"
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        return f"no active account {username!r}"
+    since = timezone.now() - datetime.timedelta(hours=23)
+    if PurgeRun.objects.filter(started_by=user, dry_run=False,  # scoped-ok: own runs
+                               created_at__gte=since).exists():
+        return "already done today"
+    run = observation_purge(actor=user, dry_run=False)
+    return f"{run.people} people purged"
+
+
 def _purge_documents(person: Any) -> None:
     """The certificates' stored PDFs and encrypted contexts of a purged person go; the serial,
     dates and masked name stay so a verification still answers."""

@@ -9,6 +9,8 @@ class ReportsConfig(AppConfig):
     name = "frontline.reports"
     label = "reports"
     verbose_name = _("Daily figures")
+    periodic = [(60, "frontline.reports.services.snapshots_due"),
+                (60, "frontline.reports.services.reminders_send")]
     navigation = [
         (_("Daily figures"), "reports:board", Action.VIEW),
     ]

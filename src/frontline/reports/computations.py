@@ -1,6 +1,7 @@
 """The registry counts a figure can be computed from, each as one grouped query per figure.
 
-Every computation answers {division code: count} for the rows under a root code on a date;
+Every computation answers {division code: count} for the rows under a root code on a date
+(figures of the same kind share one grouped query through the snapshot's cache);
 codes are those of the rows (communities, and streets for rows registered at street level).
 `unit_totals` then gives each community its own count and each street the count of
 everything under it, so a street equals the sum of its communities plus any rows registered
@@ -32,43 +33,60 @@ def _grouped(qs, field: str = "jurisdiction_code") -> dict[str, int]:
     return {row[field]: row["n"] for row in qs.values(field).annotate(n=Count("id")).order_by()}
 
 
-def _category(category: str, *, recent: bool = False) -> Callable[[str, datetime.date], dict]:
-    def compute(root: str, day: datetime.date) -> dict[str, int]:
+def _by_category(root: str, day: datetime.date, cache: dict, *, recent: bool) -> dict:
+    """{(code, category): count} in one grouped pass over the categories (shared by every
+    category figure of a snapshot)."""
+    key = ("categories", recent)
+    if key not in cache:
         from frontline.people.models import PersonCategory
 
-        qs = _people(root).filter(Exists(PersonCategory.objects.filter(
-            person=OuterRef("pk"), category=category)))
+        qs = PersonCategory.objects.filter(  # scoped-ok: a snapshot over a root
+            code_prefix_q("person__jurisdiction_code", root),
+            person__merged_into__isnull=True, person__purged_at__isnull=True)
         if recent:
             since = day - datetime.timedelta(days=settings.RECENT_ARRIVAL_DAYS - 1)
-            qs = qs.filter(arrived_on__gte=since, arrived_on__lte=day)
-        return _grouped(qs)
+            qs = qs.filter(person__arrived_on__gte=since, person__arrived_on__lte=day)
+        cache[key] = {(row["person__jurisdiction_code"], row["category"]): row["n"]
+                      for row in qs.values("person__jurisdiction_code", "category")
+                      .annotate(n=Count("id")).order_by()}
+    return cache[key]
+
+
+def _category(category: str, *, recent: bool = False) -> Callable[..., dict]:
+    def compute(root: str, day: datetime.date, cache: dict | None = None) -> dict[str, int]:
+        grouped = _by_category(root, day, {} if cache is None else cache, recent=recent)
+        return {code: n for (code, cat), n in grouped.items() if cat == category}
     return compute
 
 
-def _lodgers(root: str, day: datetime.date) -> dict[str, int]:
+def _lodgers(root: str, day: datetime.date, cache: dict | None = None) -> dict[str, int]:
     from frontline.people.models import LodgingStay
 
     open_stay = LodgingStay.objects.filter(person=OuterRef("pk"), check_out__isnull=True)
     return _grouped(_people(root).filter(Exists(open_stay)))
 
 
-def _arrivals(root: str, day: datetime.date) -> dict[str, int]:
-    since = day - datetime.timedelta(days=settings.RECENT_ARRIVAL_DAYS - 1)
-    return _grouped(_people(root).filter(arrived_on__gte=since, arrived_on__lte=day))
-
-
-def arrivals_by_country(root: str, day: datetime.date) -> dict[str, dict[str, int]]:
+def arrivals_by_country(root: str, day: datetime.date, cache: dict | None = None
+                        ) -> dict[str, dict[str, int]]:
     """{division code: {country: count}} of the people who arrived in the recent window."""
-    since = day - datetime.timedelta(days=settings.RECENT_ARRIVAL_DAYS - 1)
-    result: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in (_people(root).filter(arrived_on__gte=since, arrived_on__lte=day)
-                .values("jurisdiction_code", "nationality").annotate(n=Count("id")).order_by()):
-        result[row["jurisdiction_code"]][row["nationality"]] = row["n"]
-    return result
+    cache = {} if cache is None else cache
+    if "arrivals" not in cache:
+        since = day - datetime.timedelta(days=settings.RECENT_ARRIVAL_DAYS - 1)
+        result: dict[str, dict[str, int]] = defaultdict(dict)
+        for row in (_people(root).filter(arrived_on__gte=since, arrived_on__lte=day)
+                    .values("jurisdiction_code", "nationality").annotate(n=Count("id"))
+                    .order_by()):
+            result[row["jurisdiction_code"]][row["nationality"]] = row["n"]
+        cache["arrivals"] = dict(result)
+    return cache["arrivals"]
 
 
-def _observations(kind: str) -> Callable[[str, datetime.date], dict]:
-    def compute(root: str, day: datetime.date) -> dict[str, int]:
+def _arrivals(root: str, day: datetime.date, cache: dict | None = None) -> dict[str, int]:
+    return {code: sum(per.values()) for code, per in arrivals_by_country(root, day, cache).items()}
+
+
+def _observations(kind: str) -> Callable[..., dict]:
+    def compute(root: str, day: datetime.date, cache: dict | None = None) -> dict[str, int]:
         from frontline.observation.models import Observation
 
         return _grouped(Observation.objects.filter(  # scoped-ok: a snapshot over a root
@@ -77,21 +95,23 @@ def _observations(kind: str) -> Callable[[str, datetime.date], dict]:
     return compute
 
 
-def _ended(root: str, day: datetime.date) -> dict[str, int]:
+def _ended(root: str, day: datetime.date, cache: dict | None = None) -> dict[str, int]:
     from frontline.observation.models import Observation
 
     return _grouped(Observation.objects.filter(  # scoped-ok: a snapshot over a root
         code_prefix_q("jurisdiction_code", root), ended_on=day, status="completed"))
 
 
-def _alerts(root: str, day: datetime.date) -> dict[str, int]:
+def _alerts(root: str, day: datetime.date, cache: dict | None = None) -> dict[str, int]:
     from frontline.observation.models import Alert
 
     return _grouped(Alert.objects.filter(  # scoped-ok: a snapshot over a root
         code_prefix_q("jurisdiction_code", root)).filter(~Q(status="closed")))
 
 
-COMPUTATIONS: dict[str, tuple[Any, Callable[[str, datetime.date], dict[str, int]]]] = {
+# Each computation is (label, function(root, day, cache=None) -> {code: count}); a snapshot
+# passes one cache dict to all, so figures drawn from the same grouped query share it.
+COMPUTATIONS: dict[str, tuple[Any, Callable[..., dict[str, int]]]] = {
     "permanent_residents": (_("foreign permanent residents"), _category("permanent_resident")),
     "hk_mo_tw_residents": (_("Hong Kong, Macau and Taiwan residents"),
                            _category("hk_mo_tw_resident")),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from frontline.accounts.models import User
 from frontline.areas.models import Jurisdiction, Level
 from frontline.reports import services
-from frontline.reports.models import Figure, Meeting, ReportDefinition, Submission
+from frontline.reports.models import Meeting, ReportDefinition, Submission
 
 SEED = 20200412
 FIGURES = [
@@ -80,7 +80,7 @@ def load(*, stdout) -> None:
     run = services.run_snapshot(definition=definition, day=today)
     street_user = User.objects.get(username="street")
     community_user = User.objects.get(username="community")
-    for username, user in (("community", community_user), ("street", street_user)):
+    for user in (community_user, street_user):
         sub = Submission.objects.filter(run=run, jurisdiction_code__in=[
             r.scope_code for r in user.roles.filter(revoked_at__isnull=True)]).first()
         if sub is not None:

@@ -105,10 +105,11 @@ def street_table(*, actor: Any, run: ReportRun) -> list[dict[str, Any]]:
     return table
 
 
-def totals(*, actor: Any, run: ReportRun) -> dict[str, int]:
+def totals(*, actor: Any, run: ReportRun, table: list[dict[str, Any]] | None = None
+           ) -> dict[str, int]:
     """The sum over the streets in scope (the district's figure), by figure."""
     result: dict[str, int] = {}
-    for row in street_table(actor=actor, run=run):
+    for row in table if table is not None else street_table(actor=actor, run=run):
         for cell in row["cells"]:
             if cell["value"] is not None:
                 key = cell["figure"].key
@@ -129,9 +130,9 @@ def trend(*, actor: Any, run: ReportRun, days: int = 14, street: str = ""
     if street:
         qs = qs.filter(jurisdiction_code=street)
     sums: dict[int, dict[str, int]] = {r.pk: {} for r in earlier}
-    for s in qs.only("run_id", "values"):
-        for key, n in s.values.items():
-            sums[s.run_id][key] = sums[s.run_id].get(key, 0) + int(n)
+    for run_id, values in qs.values_list("run_id", "values"):
+        for key, n in values.items():
+            sums[run_id][key] = sums[run_id].get(key, 0) + int(n)
     return {"dates": [r.period_date.isoformat() for r in earlier],
             "series": [{"key": f.key, "name": f.name,
                         "data": [sums[r.pk].get(f.key, 0) for r in earlier]} for f in figures]}

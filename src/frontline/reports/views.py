@@ -110,7 +110,9 @@ def dashboard(request):
     table = selectors.street_table(actor=user, run=run)
     return render(request, "reports/dashboard.html", {
         "run": run, "days": days, "street": street, "table": table,
-        "figures": selectors.figures_of(run), "totals": selectors.totals(actor=user, run=run),
+        "figures": [cell["figure"] for cell in table[0]["cells"]] if table
+        else selectors.figures_of(run),
+        "totals": selectors.totals(actor=user, run=run, table=table),
         "trend": trend, "countries": countries,
         "overdue_items": selectors.overdue_items(actor=user)[:50],
         "streets": [row["submission"] for row in table],

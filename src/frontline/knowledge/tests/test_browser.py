@@ -1,0 +1,48 @@
+"""Workflows clicked through in a real Chromium: searching with two Chinese characters and
+approving a note; compiling a booklet."""
+
+import pytest
+
+from frontline.conftest import browser_login
+from frontline.knowledge.models import Booklet, CountryNoteVersion, ReviewState
+from frontline.knowledge.tests.factories import make_note, make_policy, note_texts
+
+pytestmark = pytest.mark.browser
+
+
+def test_search_two_characters_then_approve_the_note(page, live_tree):
+    version = make_note(live_tree, "JP", name_zh="日本", name_en="Japan",
+                        texts=note_texts(zh="日本人见面鞠躬。<b>不是粗体</b>"))
+    browser_login(page, "proofreader")
+    page.goto("/knowledge/")
+    page.fill("#knowledge-q", "鞠躬")
+    page.press("#knowledge-q", "Enter")
+    page.wait_for_url("**/knowledge/search/**")
+    results = page.locator("#search-results")
+    assert results.locator("mark").first.inner_text() == "鞠躬"
+    assert "<b>不是粗体</b>" in results.inner_text()  # shown as text, never as markup
+    results.locator("a").first.click()
+    page.wait_for_url("**/knowledge/notes/*/**")
+    page.click("button[name=decision][value=approve]")
+    page.wait_for_url("**/knowledge/notes/*/**")
+    assert CountryNoteVersion.objects.get(pk=version.pk).state == ReviewState.APPROVED
+    assert page.locator("#note-state .badge.ok").count() == 1
+
+
+def test_compile_a_booklet(page, live_tree, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    make_note(live_tree)
+    make_policy(live_tree)
+    browser_login(page, "district")
+    page.goto("/knowledge/booklets/")
+    page.fill("input[name=title]", "酒店工作手册")
+    page.select_option("#booklet-form select[name=language]", "zh-hans")
+    page.check("input[name=notes] >> nth=0")
+    page.check("input[name=policies] >> nth=0")
+    page.click("#booklet-form button[type=submit]")
+    page.wait_for_selector("#booklet-download", timeout=60_000)
+    booklet = Booklet.objects.get()
+    assert booklet.status == "done" and booklet.pages >= 4
+    href = page.get_attribute("#booklet-download", "href")
+    response = page.request.get(href)
+    assert response.status == 200 and response.body().startswith(b"%PDF-")

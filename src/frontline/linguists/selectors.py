@@ -1,0 +1,470 @@
+"""Reads of the language talent pool, always restricted: members, needs, offers, shifts, the
+roster grid, dashboard figures, and the ranking of candidates for a need with its reasons.
+
+Ranking costs a fixed number of queries whatever the pool's size (one per kind of fact:
+levels, overlapping shifts, unavailable periods, hours served, load, weekly slots,
+certificates, offers); the scoring itself runs in Python over the speakers of one language.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from frontline.core.models import code_prefix_q, scope_for
+from frontline.core.permissions import Action
+from frontline.linguists.models import (
+    ACTIVE_SHIFT,
+    SKILLS,
+    Certificate,
+    Language,
+    Linguist,
+    LinguistLanguage,
+    MemberStatus,
+    Need,
+    NeedStatus,
+    Offer,
+    OfferStatus,
+    Post,
+    RemoteAssignment,
+    Shift,
+    ShiftStatus,
+    SpeakerRequest,
+    Unavailability,
+)
+
+FAIRNESS_DAYS = 14
+LOAD_DAYS = 7
+
+
+# -- lists ------------------------------------------------------------------------------------
+
+def linguist_list(*, actor: Any, action: Action = Action.VIEW, language: str = "",
+                  status: str = "", query: str = "") -> QuerySet[Linguist]:
+    qs = Linguist.objects.restrict(actor, action).select_related("unit").prefetch_related(
+        Prefetch("languages", queryset=LinguistLanguage.objects.order_by("language")))
+    if language:
+        qs = qs.filter(Exists(LinguistLanguage.objects.filter(linguist=OuterRef("pk"),
+                                                              language=language)))
+    if status:
+        qs = qs.filter(status=status)
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(department__icontains=query))
+    return qs
+
+
+def post_list(*, actor: Any, action: Action = Action.VIEW) -> QuerySet[Post]:
+    return Post.objects.restrict(actor, action).select_related("jurisdiction", "place")
+
+
+def need_list(*, actor: Any, action: Action = Action.VIEW, status: str = "",
+              language: str = "") -> QuerySet[Need]:
+    qs = Need.objects.restrict(actor, action).select_related("post").annotate(
+        filled=Count("shifts", filter=Q(shifts__status__in=ACTIVE_SHIFT), distinct=True),
+        pending=Count("offers", filter=Q(offers__status=OfferStatus.PENDING), distinct=True))
+    if status:
+        qs = qs.filter(status=status)
+    if language:
+        qs = qs.filter(language=language)
+    return qs.order_by("-essential", "starts_at", "id")
+
+
+def offer_list(*, actor: Any, action: Action = Action.VIEW) -> QuerySet[Offer]:
+    return Offer.objects.restrict(actor, action).select_related("need__post", "linguist")
+
+
+def shift_list(*, actor: Any, action: Action = Action.VIEW) -> QuerySet[Shift]:
+    return Shift.objects.restrict(actor, action).select_related("need__post", "linguist")
+
+
+def request_list(*, actor: Any, action: Action = Action.VIEW) -> QuerySet[SpeakerRequest]:
+    return SpeakerRequest.objects.restrict(actor, action).select_related("post", "need")
+
+
+def remote_list(*, actor: Any, action: Action = Action.VIEW) -> QuerySet[RemoteAssignment]:
+    return RemoteAssignment.objects.restrict(actor, action).select_related("linguist", "person")
+
+
+def account_for_member(*, actor: Any, username: str) -> Any:
+    """A user account in the actor's scope, to link to a pool member; None if not found."""
+    from frontline.accounts.models import User
+
+    return User.objects.restrict(actor, Action.VIEW).filter(username=username).first()
+
+
+# -- the member's own page (deliberately unscoped: own rows) ----------------------------------
+
+def own_member(*, user: Any) -> Linguist | None:
+    """The pool member of a user account, if any. Own row: filtered by the user itself."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Linguist.objects.filter(user=user).first()  # scoped-ok: the user's own member row
+
+
+def own_offers(*, user: Any) -> QuerySet[Offer]:
+    """The offers made to the user's own member row, newest first. Own rows."""
+    return Offer.objects.filter(  # scoped-ok: own rows, filtered by the requesting user
+        linguist__user=user).select_related("need__post").order_by("-sent_at", "-id")
+
+
+def own_shifts(*, user: Any) -> QuerySet[Shift]:
+    return Shift.objects.filter(  # scoped-ok: own rows, filtered by the requesting user
+        linguist__user=user).select_related("need__post").order_by("starts_at", "id")
+
+
+def own_remote(*, user: Any) -> QuerySet[RemoteAssignment]:
+    return RemoteAssignment.objects.filter(  # scoped-ok: own rows, filtered by the user
+        linguist__user=user, is_active=True).select_related("person").prefetch_related("calls")
+
+
+# -- matching ---------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Candidate:
+    """One eligible member, with the facts of their rank; `reasons` renders them as text."""
+
+    linguist_id: int
+    name: str
+    status: str
+    levels: dict[str, int]
+    score: float
+    reserve: bool
+    hours_14d: float
+    load: int
+    coverage: float | None  # None: no weekly availability given
+    distance: int
+    certificates: int
+    offer_status: str = ""
+    rank: int = 0
+    texts: dict | None = None
+
+    @property
+    def reasons(self) -> list[str]:
+        t = self.texts or _texts()
+        level = self.levels
+        coverage = self.coverage
+        reasons = [
+            t["levels"] % {"levels": " ".join(f"{t['initials'][s]}{level[s]}" for s in SKILLS)},
+            t["no_slots"] if coverage is None else (
+                t["whole"] if coverage >= 1 else t["part"] % {"percent": round(coverage * 100)}),
+            t["served"] % {"hours": self.hours_14d, "days": FAIRNESS_DAYS},
+            t["load"] % {"count": self.load},
+            t["distance"][self.distance],
+        ]
+        if self.certificates:
+            reasons.append(t["certs"] % {"count": self.certificates})
+        if self.reserve:
+            reasons.append(t["reserve"])
+        return reasons
+
+
+@dataclass(slots=True)
+class Excluded:
+    linguist_id: int
+    name: str
+    reasons: list[str]
+
+
+@dataclass
+class Ranking:
+    need: Need
+    candidates: list[Candidate]
+    excluded: list[Excluded]
+
+
+WEEK = 7 * 24 * 60
+
+
+def _minute_of_day(value: Any) -> int:
+    """Minutes since midnight of a time read as text ('08:30:00') or a time object."""
+    if isinstance(value, str):
+        return int(value[:2]) * 60 + int(value[3:5])
+    return value.hour * 60 + value.minute
+
+
+class _Window:
+    """A need's window in local minutes since the Monday 00:00 of its first week, to measure
+    how much of it weekly slots cover with integer arithmetic (no DST in Asia/Shanghai)."""
+
+    def __init__(self, start: datetime.datetime, end: datetime.datetime) -> None:
+        local = timezone.localtime(start)
+        self.a = local.weekday() * 1440 + local.hour * 60 + local.minute
+        self.b = self.a + round((end - start).total_seconds() / 60)
+        self._memo: dict[tuple, int] = {}
+
+    def covered(self, weekday: int, start: Any, end: Any) -> int:
+        key = (weekday, start, end)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        s, e = _minute_of_day(start), _minute_of_day(end)
+        length = (e - s) % 1440 or 1440
+        total = 0
+        for week in (-1, 0, 1, 2):
+            lo = week * WEEK + weekday * 1440 + s
+            overlap = min(lo + length, self.b) - max(lo, self.a)
+            if overlap > 0:
+                total += overlap
+        self._memo[key] = total
+        return total
+
+
+def _slot_minutes(slots: list[tuple[int, Any, Any]], start: datetime.datetime,
+                  end: datetime.datetime) -> float:
+    """Minutes of [start, end) covered by weekly slots (local time; a slot may pass midnight)."""
+    window = _Window(start, end)
+    return float(sum(window.covered(*slot) for slot in slots))
+
+
+def _distance(member_code: str, post_code: str) -> int:
+    """0: the same street; 1: the same district; 2: elsewhere."""
+    if len(member_code) >= 9 and len(post_code) >= 9 and member_code[:9] == post_code[:9]:
+        return 0
+    if member_code[:6] == post_code[:6]:
+        return 1
+    return 2
+
+
+def _texts() -> dict[str, Any]:
+    """The ranking's texts, translated once per ranking rather than once per member."""
+    skills = {"listening": _("listening"), "speaking": _("speaking"),
+              "reading": _("reading"), "writing": _("writing")}
+    return {
+        "this_need": _("already assigned to this need"),
+        "clash": _("overlapping shift at %(post)s"),
+        "inactive": _("inactive"),
+        "low": _("level too low: %(levels)s"),
+        "away_why": _("unavailable: %(reason)s"),
+        "away": _("unavailable"),
+        "outside": _("outside weekly availability"),
+        "levels": _("levels %(levels)s"),
+        "whole": _("available for the whole window"),
+        "part": _("available for %(percent)s%% of the window"),
+        "served": _("%(hours)s h served in %(days)s days"),
+        "load": _("%(count)s other shifts that week"),
+        "distance": (_("same street"), _("same district"), _("another district")),
+        "no_slots": _("no weekly availability given"),
+        "certs": _("%(count)s certificates"),
+        "reserve": _("reserve pool"),
+        "skills": skills,
+        "initials": {skill: skills[skill][:1].upper() for skill in SKILLS},
+    }
+
+
+def _rows(qs: QuerySet) -> list[tuple]:
+    """The rows of a values_list queryset as the driver returns them, without Django's
+    per-value converters (thousands of rows per ranking)."""
+    from django.db import connections
+
+    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def rank_candidates(*, actor: Any, need: Need, now: datetime.datetime | None = None,
+                    system: bool = False, explain: bool = True) -> Ranking:
+    """Every speaker of the need's language in the actor's scope: the eligible ones ranked
+    best first with the reasons of their rank, the others with why they are excluded.
+
+    The level and status checks run in SQL, so only members who may qualify are scored;
+    `explain=False` skips listing the members excluded by level or status (the escalation
+    sweep needs only the ranking). `system=True` looks at the whole pool, without an actor.
+    """
+    now = now or timezone.now()
+    lang = need.language
+    minimums = need.minimums()
+    qualified = Q(**{f"{skill}__gte": minimums[skill] for skill in SKILLS if minimums[skill]}
+                  ) & ~Q(linguist__status=MemberStatus.INACTIVE)
+    in_scope = LinguistLanguage.objects.filter(language=lang)
+    if not system:
+        scope = scope_for(actor, Action.VIEW)
+        if scope.is_empty:
+            in_scope = in_scope.none()
+        elif not scope.everything:  # one (language, code) index range per prefix
+            where = Q(pk__in=[])
+            for code in sorted(scope.codes):
+                where |= code_prefix_q("jurisdiction_code", code)
+            in_scope = in_scope.filter(where)
+    start, end = need.starts_at, need.ends_at
+    # Hours served and load, per member, as correlated lookups on the (member, start) index.
+    # Aggregates without GROUP BY (one index range per member: SUM/COUNT over it).
+    served_q = Shift.objects.filter(
+        linguist=OuterRef("linguist_id"), status=ShiftStatus.COMPLETED,
+        starts_at__gte=now - datetime.timedelta(days=FAIRNESS_DAYS), starts_at__lt=now,
+    ).order_by().annotate(m=Func(F("minutes_served"), function="SUM")).values("m")
+    load_q = Shift.objects.filter(
+        linguist=OuterRef("linguist_id"), status=ShiftStatus.ASSIGNED,
+        starts_at__gte=start - datetime.timedelta(days=LOAD_DAYS),
+        starts_at__lt=start + datetime.timedelta(days=LOAD_DAYS),
+    ).order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")
+    certs_q = Certificate.objects.filter(
+        linguist=OuterRef("linguist_id"), language=lang,
+    ).order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")
+    in_scope = in_scope.order_by()  # the model's ordering would cost a sort of every row
+    rows = _rows(in_scope.filter(qualified).annotate(
+        served=Subquery(served_q), busy=Subquery(load_q), certs=Subquery(certs_q),
+    ).values_list("linguist_id", "linguist__name", "linguist__status",
+                  "linguist__jurisdiction_code", "in_reserve_pool", *SKILLS,
+                  "served", "busy", "certs", "linguist__weekly"))
+    unqualified = _rows(in_scope.exclude(qualified).values_list(
+        "linguist_id", "linguist__name", "linguist__status", *SKILLS)) if explain else []
+    t = _texts()
+
+    clashes: dict[int, str] = {}
+    # Shifts last at most seven days, so the lower bound keeps the index range short.
+    for member_id, need_id, post_name in Shift.objects.filter(
+            status__in=ACTIVE_SHIFT, starts_at__lt=end, ends_at__gt=start,
+            starts_at__gt=start - datetime.timedelta(days=7)).values_list(
+            "linguist_id", "need_id", "need__post__name"):
+        clashes[member_id] = t["this_need"] if need_id == need.pk else \
+            t["clash"] % {"post": post_name}
+    away: dict[int, str] = dict(Unavailability.objects.filter(
+        starts_at__lt=end, ends_at__gt=start).values_list("linguist_id", "reason"))
+    window = _Window(start, end)
+    minutes = max(window.b - window.a, 1)
+    weekly_memo: dict[str, int] = {"": -1}
+
+    def covered_minutes(weekly: str) -> int:
+        """Minutes of the window covered by a member's weekly slots; -1: none given."""
+        hit = weekly_memo.get(weekly)
+        if hit is None:
+            hit = 0
+            for slot in weekly.split(";"):
+                day, s, e = slot.split(" ")
+                hit += window.covered(int(day), s, e)
+            weekly_memo[weekly] = hit
+        return hit
+
+    offers = dict(Offer.objects.filter(need=need).values_list("linguist_id", "status"))
+    offer_labels = {k: str(v) for k, v in OfferStatus.choices}
+
+    mins = tuple(minimums[s] for s in SKILLS)
+    required = [i for i, m in enumerate(mins) if m]
+    skill_names = [t["skills"][s] for s in SKILLS]
+    inactive, reserve_status = str(MemberStatus.INACTIVE), str(MemberStatus.RESERVE)
+    post_code = need.jurisdiction_code
+    candidates: list[Candidate] = []
+    excluded: list[Excluded] = []
+    blocked = away.keys() | clashes.keys()
+    post_street, post_district = post_code[:9] if len(post_code) >= 9 else None, post_code[:6]
+    # The SQL already kept only active members at the minimum levels: what is left to check
+    # here is the time (unavailable, another shift, weekly slots), then the score.
+    for (member_id, name, status, code, pooled, li, sp, re, wr, minutes_served, busy, certs,
+         weekly) in rows:
+        member_covered = covered_minutes(weekly) if weekly else -1
+        if member_covered == 0 or member_id in blocked:
+            why = []
+            if member_id in away:
+                reason = away[member_id]
+                why.append(t["away_why"] % {"reason": reason} if reason else t["away"])
+            if member_id in clashes:
+                why.append(clashes[member_id])
+            if member_covered == 0:
+                why.append(t["outside"])
+            excluded.append(Excluded(member_id, name, why))
+            continue
+        coverage = None if member_covered < 0 else min(member_covered / minutes, 1.0)
+        hours = (minutes_served or 0) / 60
+        busy = busy or 0
+        certs = certs or 0
+        distance = 0 if code[:9] == post_street else (1 if code[:6] == post_district else 2)
+        reserve = pooled or status == reserve_status
+        levels = (li, sp, re, wr)
+        margin = sum(levels[i] - mins[i] for i in required) if required else (li + sp + re + wr) / 4
+        score = (100 + 4 * (margin if margin < 8 else 8) + 3 * (certs if certs < 2 else 2)
+                 - (0 if coverage is None else 40 * (1 - coverage))
+                 - 2 * (hours if hours < 40 else 40) - 5 * (busy if busy < 6 else 6)
+                 - 8 * distance - (25 if reserve else 0))
+        candidates.append(Candidate(
+            member_id, name, status, {"listening": li, "speaking": sp, "reading": re,
+                                      "writing": wr}, round(score, 1),
+            bool(reserve), round(hours, 1), busy,
+            None if coverage is None else round(coverage, 2), distance, certs,
+            offer_labels.get(offers.get(member_id), "") if offers else "", 0, t))
+    for member_id, name, status, *levels in unqualified:
+        why = []
+        if status == inactive:
+            why.append(t["inactive"])
+        low = [i for i in required if levels[i] < mins[i]]
+        if low:
+            why.append(t["low"] % {"levels": ", ".join(
+                f"{skill_names[i]} {levels[i]} < {mins[i]}" for i in low)})
+        excluded.append(Excluded(member_id, name, why))
+    candidates.sort(key=lambda c: (-c.score, c.hours_14d, c.name, c.linguist_id))
+    for i, candidate in enumerate(candidates, 1):
+        candidate.rank = i
+    excluded.sort(key=lambda e: (e.name, e.linguist_id))
+    return Ranking(need=need, candidates=candidates, excluded=excluded)
+
+
+# -- roster and figures -----------------------------------------------------------------------
+
+@dataclass
+class RosterRow:
+    need: Need
+    cells: list[str]  # per hour slot: "" (no need), "filled", "partial", "unfilled"
+    members: list[str]
+
+
+def roster(*, actor: Any, day: datetime.date, hours: int = 24) -> tuple[list[datetime.datetime],
+                                                                          list[RosterRow]]:
+    """The roster grid of one local day: each need (essential first) × hour, filled or not."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+    end = start + datetime.timedelta(hours=hours)
+    columns = [start + datetime.timedelta(hours=h) for h in range(hours)]
+    needs = list(Need.objects.restrict(actor, Action.VIEW).filter(
+        starts_at__lt=end, ends_at__gt=start).exclude(status=NeedStatus.CANCELLED)
+        .select_related("post").prefetch_related(Prefetch(
+            "shifts", queryset=Shift.objects.filter(status__in=ACTIVE_SHIFT + (
+                ShiftStatus.NO_SHOW,)).select_related("linguist")))
+        .order_by("-essential", "post__name", "starts_at", "id"))
+    rows = []
+    for need in needs:
+        shifts = [s for s in need.shifts.all() if s.status in ACTIVE_SHIFT]
+        cells = []
+        for column in columns:
+            slot_end = column + datetime.timedelta(hours=1)
+            if not (need.starts_at < slot_end and need.ends_at > column):
+                cells.append("")
+                continue
+            n = len(shifts)
+            cells.append("filled" if n >= need.people else ("partial" if n else "unfilled"))
+        rows.append(RosterRow(need=need, cells=cells,
+                              members=[s.linguist.name for s in shifts]))
+    return columns, rows
+
+
+def figures(*, actor: Any, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """Dashboard figures: deployed now per language and per post, unmet needs per language."""
+    now = now or timezone.now()
+    on_duty = Shift.objects.restrict(actor, Action.VIEW).filter(
+        status__in=(ShiftStatus.ASSIGNED, ShiftStatus.CHECKED_IN), starts_at__lte=now,
+        ends_at__gt=now)
+    labels = dict(Language.choices)
+    per_language = {labels[r["need__language"]]: r["n"] for r in on_duty.order_by().values(
+        "need__language").annotate(n=Count("linguist", distinct=True))}
+    per_post = {r["need__post__name"]: r["n"] for r in on_duty.order_by().values(
+        "need__post__name").annotate(n=Count("linguist", distinct=True))}
+    unmet = {labels[r["language"]]: r["n"] for r in Need.objects.restrict(actor, Action.VIEW)
+             .filter(status=NeedStatus.OPEN, ends_at__gt=now).order_by().values("language")
+             .annotate(n=Count("id"))}
+    return {"deployed_per_language": per_language, "deployed_per_post": per_post,
+            "unmet_per_language": unmet, "deployed": on_duty.values("linguist").distinct().count(),
+            "unmet": sum(unmet.values())}
