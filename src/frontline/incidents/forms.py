@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from frontline.accounts.roles import Role
 from frontline.areas.models import Jurisdiction, Place
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
@@ -134,3 +135,17 @@ class PlanForm(forms.Form):
 
 
 CONTACT_KINDS = ContactKind.choices
+ROLE_CHOICES = Role.choices
+
+
+class NoticeRuleForm(forms.Form):
+    jurisdiction = forms.ModelChoiceField(label=_("office"),
+                                          queryset=Jurisdiction.objects.filter(is_active=True))
+    max_severity = forms.TypedChoiceField(label=_("for incidents of this level or more severe"),
+                                          choices=Severity.choices, coerce=int)
+    role = forms.ChoiceField(label=_("who"), choices=ROLE_CHOICES)
+    minutes = forms.IntegerField(label=_("within (minutes)"), min_value=1, max_value=1440)
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        restrict_form_fields(self, actor, Action.CONFIGURE)

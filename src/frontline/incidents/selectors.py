@@ -87,3 +87,15 @@ def plan_list(*, actor: Any, current_only: bool = True) -> QuerySet[ContingencyP
 
 def opinion_list(*, actor: Any) -> QuerySet[OpinionEntry]:
     return OpinionEntry.objects.restrict(actor, Action.VIEW).select_related("incident")
+
+
+def notice_rules(*, actor: Any):
+    """Who must be told, by level: the rules of the actor's offices and of those above."""
+    from frontline.core.models import scope_for
+    from frontline.incidents.models import NoticeRule
+
+    scope = scope_for(actor, Action.VIEW)
+    above = {code[:n] for code in scope.codes for n in (2, 6, 9) if len(code) > n}
+    return ((NoticeRule.objects.restrict(actor, Action.VIEW)
+             | NoticeRule.objects.filter(jurisdiction_code__in=above))  # scoped-ok: above
+            .select_related("jurisdiction").order_by("jurisdiction_code", "max_severity", "role"))

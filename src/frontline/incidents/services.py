@@ -190,6 +190,16 @@ def _tell(actor: Any, incident: Incident, now: datetime.datetime) -> None:
             user = assignment.user
             if user.is_active and (user.pk not in told or told[user.pk][2] > rule.minutes):
                 told[user.pk] = (user, rule.role, rule.minutes)
+    # Whoever is on the office's 24-hour duty roster now is told too (the question desk's).
+    try:
+        from frontline.helpdesk.services import on_duty
+
+        shortest = min((m for _u, _r, m in told.values()), default=30)
+        for slot in on_duty(office_code=incident.jurisdiction_code[:6], at=now)[:2]:
+            if slot.user.is_active and slot.user.pk not in told:
+                told[slot.user.pk] = (slot.user, "district_staff", shortest)
+    except ImportError:  # pragma: no cover - the question desk is not installed
+        pass
     for user, role, minutes in told.values():
         IncidentNotice.objects.create(**_child(incident), user=user, role=role,
                                       due_at=now + datetime.timedelta(minutes=minutes))

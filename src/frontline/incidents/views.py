@@ -23,6 +23,7 @@ from frontline.incidents.forms import (
     ContactForm,
     LiaisonForm,
     NoteForm,
+    NoticeRuleForm,
     OpenForm,
     OpinionForm,
     PersonLinkForm,
@@ -58,7 +59,17 @@ def dashboard(request):
 @login_required
 def incident_open(request):
     user = request.user
-    initial = {"source": request.GET.get("source", "")[:60], "title": request.GET.get("title", "")[:200]}
+    g = request.GET
+    initial = {"source": g.get("source", "")[:60], "title": g.get("title", "")[:200],
+               "incident_type": g.get("type", "")}
+    if g.get("code", "").isdigit():  # opened from a record: its area and place
+        from frontline.areas.models import Jurisdiction, Place
+
+        initial["jurisdiction"] = Jurisdiction.objects.restrict(user).filter(  # scoped-ok
+            code=g["code"]).values_list("pk", flat=True).first()
+        if g.get("place", "").isdigit():
+            initial["place"] = Place.objects.restrict(user).filter(  # scoped-ok: restrict()
+                pk=int(g["place"])).values_list("pk", flat=True).first()
     form = OpenForm(request.POST or None, initial=initial, actor=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -264,11 +275,21 @@ def opinion(request):
 @login_required
 def plans(request):
     user = request.user
-    form = PlanForm(request.POST or None, actor=user)
+    form = PlanForm(request.POST if "rule" not in request.POST else None, actor=user)
+    rule_form = NoticeRuleForm(request.POST if "rule" in request.POST else None, actor=user)
     if request.method == "POST":
         if not user.can(Action.CONFIGURE):
             raise PermissionDenied
-        if form.is_valid():
+        if "rule" in request.POST:
+            if rule_form.is_valid():
+                try:
+                    services.notice_rule_save(actor=user, **rule_form.cleaned_data)
+                except ValidationError as exc:
+                    apply_validation_error(rule_form, exc)
+                else:
+                    messages.success(request, _("The rule is saved."))
+                    return redirect("incidents:plans")
+        elif form.is_valid():
             try:
                 services.plan_save(actor=user, **form.cleaned_data)
             except ValidationError as exc:
@@ -278,6 +299,7 @@ def plans(request):
                 return redirect("incidents:plans")
     return render(request, "incidents/plans.html", {
         "plans": selectors.plan_list(actor=user).prefetch_related("steps"), "form": form,
+        "rules": selectors.notice_rules(actor=user), "rule_form": rule_form,
         "can_configure": user.can(Action.CONFIGURE), "roles": Role.choices,
         "older": selectors.plan_list(actor=user, current_only=False).filter(is_current=False)})
 

@@ -7,10 +7,10 @@ from frontline.core.permissions import Action
 
 def _has_duty(user) -> bool:
     """Members of the pool with an account, and the linguist role, have a duty page."""
-    from frontline.linguists.models import Member
+    from frontline.linguists.models import Linguist
 
     return (user.roles.filter(role="linguist", revoked_at__isnull=True).exists()
-            or Member.objects.filter(user=user).exists())  # scoped-ok: the user's own row
+            or Linguist.objects.filter(user=user).exists())  # scoped-ok: the user's own row
 
 
 class LinguistsConfig(AppConfig):

@@ -379,3 +379,37 @@ class TestLiaisonPermissions(ScopedPermissionTests):
         return tuple(services.liaison_record(actor=tree.users[u], incident=i, contact=contact,
                                              direction="sent", channel="phone", text="t")
                      for u, i in (("street", inside), ("street2", outside)))
+
+
+def test_whoever_is_on_duty_is_told(tree):
+    from frontline.helpdesk import services as helpdesk
+
+    now = timezone.now()
+    helpdesk.duty_slot_create(actor=tree.users["district"], jurisdiction=tree.jurisdictions["110101"],
+                              user=tree.users["district"], position="primary",
+                              starts_at=now - datetime.timedelta(hours=1),
+                              ends_at=now + datetime.timedelta(hours=8))
+    incident = open_incident(tree)
+    assert IncidentNotice.objects.filter(incident=incident, user=tree.users["district"]).exists()
+
+
+def test_the_open_form_takes_the_area_from_where_it_was_opened(tree):
+    url = reverse("incidents:incident_open") + "?source=health+alert&code=110101001&title=X"
+    form = tree.client("street").get(url).context["form"]
+    assert form.initial["jurisdiction"] == tree.jurisdictions["110101001"].pk
+    assert form.initial["source"] == "health alert"
+    # a code outside the scope is not prefilled
+    url = reverse("incidents:incident_open") + "?code=110101002"
+    assert tree.client("street").get(url).context["form"].initial["jurisdiction"] is None
+
+
+def test_notice_rules_are_managed_on_the_plans_page(tree):
+    client = tree.client("district")
+    response = client.post(reverse("incidents:plans"), {
+        "rule": "1", "jurisdiction": tree.jurisdictions["110101"].pk, "max_severity": 2,
+        "role": "district_leader", "minutes": 30})
+    assert response.status_code == 302
+    assert NoticeRule.objects.get().minutes == 30
+    assert tree.client("street").post(reverse("incidents:plans"), {
+        "rule": "1", "jurisdiction": tree.jurisdictions["110101"].pk, "max_severity": 2,
+        "role": "district_leader", "minutes": 30}).status_code == 403
