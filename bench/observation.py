@@ -443,6 +443,14 @@ def data_load(setup: dict[str, Any], n_obs: int, n_checks: int, now: datetime.da
     with transaction.atomic():
         loaded = {"people": people.flush(), "observations": obs.flush(),
                   "checks": checks.flush(), "alerts": alerts.flush()}
+        # What the check services keep: each observation's newest (day, slot), as
+        # observation.models.slot_ordinal numbers it.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE observation_observation o SET last_check = c.latest FROM ("
+                " SELECT observation_id, MAX((day - DATE '2000-01-01') * 4 + slot + 1) AS latest"
+                " FROM observation_healthcheck GROUP BY observation_id) c"
+                " WHERE o.id = c.observation_id")
     say(f"  copied in {time.perf_counter() - started:.1f} s")
     old = connection.get_autocommit()
     connection.set_autocommit(True)
