@@ -12,7 +12,7 @@ from pathlib import Path
 from frontline.accounts.models import User
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
 from frontline.documents import services
-from frontline.documents.kinds import DocumentKind, target_languages
+from frontline.documents.kinds import ISSUABLE_KINDS, DocumentKind, target_languages
 from frontline.documents.models import (
     DocumentTemplate,
     GlossaryTerm,
@@ -41,7 +41,7 @@ def load_texts(*, district: Jurisdiction, configurer: User, translator: User | N
     """Create the templates and fill their empty translations from the content files."""
     source = _read("zh-hans.json")
     created = filled = 0
-    for kind in DocumentKind.values:
+    for kind in ISSUABLE_KINDS:
         template = DocumentTemplate.objects.filter(  # scoped-ok: demo loader
             jurisdiction_code=district.code, kind=kind).first()
         if template is None:

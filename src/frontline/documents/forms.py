@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
-from frontline.documents.kinds import KIND_SPECS, DocumentKind, target_languages, traveller_languages
+from frontline.documents.kinds import (
+    ISSUABLE_CHOICES,
+    KIND_SPECS,
+    DocumentKind,
+    target_languages,
+    traveller_languages,
+)
 from frontline.documents.models import (
     BatchOutput,
     DocumentTemplate,
@@ -49,6 +55,7 @@ class TemplateCreateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["jurisdiction"].queryset = Jurisdiction.objects.filter(
             level__in=OFFICE_LEVELS).order_by("code")
+        self.fields["kind"].choices = ISSUABLE_CHOICES  # FAQ entries start on the FAQ page
         restrict_form_fields(self, actor, Action.CONFIGURE)
 
 
@@ -229,7 +236,7 @@ class RevokeForm(forms.Form):
 class PrintRunForm(forms.Form):
     jurisdiction = forms.ModelChoiceField(
         label=_("office"), queryset=Jurisdiction.objects.filter(level__in=OFFICE_LEVELS))
-    kind = forms.ChoiceField(label=_("kind"), choices=DocumentKind.choices,
+    kind = forms.ChoiceField(label=_("kind"), choices=ISSUABLE_CHOICES,
                              initial=DocumentKind.POSTER)
     languages = forms.MultipleChoiceField(label=_("languages"),
                                           widget=forms.CheckboxSelectMultiple)

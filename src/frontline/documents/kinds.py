@@ -26,6 +26,7 @@ class DocumentKind(models.TextChoices):
     RETURNEE_FORM = "returnee_registration_form", _("returnee registration form")
     REMINDER_CARD = "warm_reminder_card", _("warm-reminder card")
     POSTER = "poster", _("poster")
+    FAQ_ENTRY = "faq_entry", _("FAQ entry")
 
 
 class PageFormat(models.TextChoices):
@@ -65,6 +66,10 @@ class KindSpec:
     personal: bool = False
     # Length limit of the whole text in width units (a CJK character counts 2), for cards.
     max_units: int | None = None
+    # Texts of the knowledge base (an FAQ entry): many per office, translated into the
+    # languages named here only, never issued to a person nor printed.
+    languages: tuple[str, ...] | None = None
+    issuable: bool = True
 
 
 _PERSON = frozenset({"name", "document_masked", "nationality"})
@@ -94,6 +99,7 @@ KIND_SPECS: dict[str, KindSpec] = {
                                          max_units=900),
     DocumentKind.POSTER: KindSpec(frozenset({"office_phone"}), page_format=PageFormat.POSTER,
                                   max_units=2400),
+    DocumentKind.FAQ_ENTRY: KindSpec(frozenset(), languages=("en",), issuable=False),
 }
 
 assert set(KIND_SPECS) == set(DocumentKind.values)  # noqa: S101 - a kind without a spec is a bug
@@ -116,6 +122,18 @@ def traveller_languages() -> list[tuple[str, str]]:
 def target_languages() -> list[str]:
     """The languages a template is translated into (all but the Chinese source)."""
     return [code for code, _name in settings.TRAVELLER_LANGUAGES if code != SOURCE_LANGUAGE]
+
+
+def kind_languages(kind: str) -> list[str]:
+    """The languages a template of this kind is translated into."""
+    spec = kind_spec(kind)
+    return list(spec.languages) if spec.languages is not None else target_languages()
+
+
+# The kinds the office issues and prints (every kind but the knowledge base's texts), and
+# the kinds of which an office keeps exactly one template.
+ISSUABLE_KINDS = [kind for kind in DocumentKind.values if KIND_SPECS[kind].issuable]
+ISSUABLE_CHOICES = [(k, label) for k, label in DocumentKind.choices if k in ISSUABLE_KINDS]
 
 
 def language_name(code: str) -> str:

@@ -221,10 +221,18 @@ class KnowledgeFaqTextSerializer(serializers.ModelSerializer):
 class KnowledgeFaqSerializer(serializers.ModelSerializer):
     texts = KnowledgeFaqTextSerializer(many=True, read_only=True)
     state = serializers.CharField(read_only=True, help_text="draft, review or published")
+    translation_states = serializers.SerializerMethodField(
+        help_text="{language: state} of the entry's translations in the document workflow "
+                  "(empty, needs_editing, translated, approved); a proofreader approves them "
+                  "in the translation queue before the entry can be published.")
 
     class Meta:
         model = FaqEntry
-        fields = ["id", "state", "source_question_id", "created_at", "published_at", "texts"]
+        fields = ["id", "state", "source_question_id", "created_at", "published_at", "texts",
+                  "translation_states"]
+
+    def get_translation_states(self, entry: FaqEntry) -> dict[str, str]:
+        return {code: t.state for code, t in services.faq_translation_state(entry).items()}
 
 
 class KnowledgeFaqWriteSerializer(serializers.Serializer):

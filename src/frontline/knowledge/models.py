@@ -200,6 +200,11 @@ class FaqEntry(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # The entry's texts in the document workflow: the Chinese source and its translations,
+    # which a proofreader approves in the translation queue before the entry is published.
+    template = models.ForeignKey("documents.DocumentTemplate", verbose_name=_("document"),
+                                 null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
 
     class Meta:
         verbose_name = _("FAQ entry")

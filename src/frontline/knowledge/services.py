@@ -35,6 +35,7 @@ from frontline.knowledge.models import (
     FaqEntry,
     FaqState,
     FaqText,
+    Language,
     Policy,
     PolicyText,
     ReviewState,
@@ -344,14 +345,59 @@ def faq_update(*, actor: Any, entry: FaqEntry, texts: dict[str, dict[str, str]])
         entry = FaqEntry.objects.select_for_update().get(pk=entry.pk)
         if entry.state != FaqState.DRAFT and not may_review(actor):
             raise ValidationError(_("Only a draft can be edited."))
+        before = snapshot(entry)
         _write_faq_texts(entry, cleaned)
-        change_record(actor=actor, action=ChangeAction.UPDATE, obj=entry, event="texts")
+        if entry.state != FaqState.DRAFT:
+            # A reviewer's change goes through the document workflow again: the entry waits
+            # for review until a proofreader approves the changed translation.
+            _faq_to_documents(actor, entry)
+            entry.state, entry.published_at = FaqState.REVIEW, None
+            entry.save(update_fields=["state", "published_at", "template"])
+        change_record(actor=actor, action=ChangeAction.UPDATE, obj=entry, event="texts",
+                      before=before, after=snapshot(entry))
         index_faq(entry)
     return entry
 
 
+def _faq_office(actor: Any, entry: FaqEntry):
+    """The office whose document workflow carries the entry: its template's, else the first
+    district (or city) where the actor writes texts."""
+    from frontline.areas.models import Jurisdiction, Level
+
+    if entry.template_id:
+        return entry.template.jurisdiction
+    for action in (Action.CONFIGURE, Action.TRANSLATE):
+        office = Jurisdiction.objects.restrict(actor, action).filter(  # scoped-ok: restricted
+            level__in=[Level.DISTRICT, Level.CITY]).order_by("-level", "code").first()
+        if office is not None:
+            return office
+    raise PermissionDenied(_("You write no texts of a district office."))
+
+
+def _faq_to_documents(actor: Any, entry: FaqEntry) -> None:
+    """Send the entry's Chinese text as the source, and its other languages as translations
+    waiting for a proofreader, into the document workflow."""
+    from frontline.documents.services import faq_text_submit
+
+    texts = {t.language: t for t in entry.texts.all()}
+    zh = texts[Language.ZH]
+    entry.template = faq_text_submit(
+        actor=actor, jurisdiction=_faq_office(actor, entry), template=entry.template,
+        source=(zh.question, zh.answer),
+        translations={code: (t.question, t.answer) for code, t in texts.items()
+                      if code != Language.ZH})
+
+
+def faq_translation_state(entry: FaqEntry) -> dict[str, Any]:
+    """Where each translation of the entry stands in the document workflow."""
+    if entry.template_id is None:
+        return {}
+    return {t.language: t for t in entry.template.translations.all()}
+
+
 def faq_submit(*, actor: Any, entry: FaqEntry) -> FaqEntry:
-    """Send a draft for review; it needs its question and answer in Chinese and English."""
+    """Send a draft for review: its Chinese text becomes the source of a document and its
+    English text a translation waiting for a proofreader in the translation queue."""
     _require_writer(actor)
     with transaction.atomic():
         entry = FaqEntry.objects.select_for_update().get(pk=entry.pk)
@@ -363,21 +409,36 @@ def faq_submit(*, actor: Any, entry: FaqEntry) -> FaqEntry:
             raise ValidationError(_("Write the question and answer in Chinese and English "
                                     "before sending it for review."))
         before = snapshot(entry)
+        _faq_to_documents(actor, entry)
         entry.state = FaqState.REVIEW
-        entry.save(update_fields=["state"])
+        entry.save(update_fields=["state", "template"])
         change_record(actor=actor, action=ChangeAction.EVENT, event="submitted", obj=entry,
                       before=before, after=snapshot(entry))
     return entry
 
 
 def faq_publish(*, actor: Any, entry: FaqEntry) -> FaqEntry:
-    """A reviewer publishes an entry waiting for review: it is then suggested and found."""
+    """A reviewer publishes an entry waiting for review once a proofreader has approved its
+    translations in the document workflow; the approved wording is what is published."""
+    from frontline.documents.models import TranslationState
+
     _require_reviewer(actor, entry.created_by_id)
     with transaction.atomic():
         entry = FaqEntry.objects.select_for_update().get(pk=entry.pk)
         if entry.state != FaqState.REVIEW:
             raise ValidationError(_("Only a text waiting for review can be published."))
+        translations = faq_translation_state(entry)
+        pending = [t for t in translations.values()
+                   if t.state != TranslationState.APPROVED
+                   or t.source_version != entry.template.version]
+        if not translations or pending:
+            raise ValidationError(_("A proofreader must first approve the translation in the "
+                                    "translation queue."))
         before = snapshot(entry)
+        for language, translation in translations.items():
+            segments = list(translation.segments)
+            FaqText.objects.update_or_create(entry=entry, language=language, defaults={
+                "question": segments[0], "answer": "\n".join(segments[1:])})
         entry.state, entry.reviewed_by, entry.published_at = (
             FaqState.PUBLISHED, actor, timezone.now())
         entry.save(update_fields=["state", "reviewed_by", "published_at"])

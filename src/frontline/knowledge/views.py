@@ -264,7 +264,8 @@ def faq_detail(request, pk: int):
     language = _language(request)
     return render(request, "knowledge/faq_detail.html", {
         "entry": entry, "text": entry.text(language), "language": language,
-        "languages": Language.choices, **_roles(request)})
+        "languages": Language.choices,
+        "translations": services.faq_translation_state(entry).values(), **_roles(request)})
 
 
 @login_required

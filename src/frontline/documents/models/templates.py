@@ -64,8 +64,10 @@ class DocumentTemplate(ScopedModel):
         verbose_name = _("document template")
         verbose_name_plural = _("document templates")
         ordering = ["jurisdiction_code", "kind"]
-        constraints = [models.UniqueConstraint(fields=["jurisdiction_code", "kind"],
-                                               name="documents_template_one_per_kind")]
+        # One template per kind and office, except the knowledge base's FAQ entries.
+        constraints = [models.UniqueConstraint(
+            fields=["jurisdiction_code", "kind"], condition=~models.Q(kind="faq_entry"),
+            name="documents_template_one_per_kind")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.jurisdiction_code})"

@@ -33,6 +33,7 @@ from frontline.documents.services.proofreading import (
 )
 from frontline.documents.services.translation import (
     ImportReport,
+    faq_text_submit,
     glossary_term_delete,
     glossary_term_save,
     template_create,
@@ -46,7 +47,8 @@ from frontline.documents.services.translation import (
 
 __all__ = [
     "ImportReport", "batch_file", "batch_render", "batch_retry", "distribution_create",
-    "document_issue", "document_issue_batch", "document_revoke", "glossary_term_delete",
+    "document_issue", "document_issue_batch", "document_revoke", "faq_text_submit",
+    "glossary_term_delete",
     "glossary_term_save", "issued_document_file", "office_profile_save", "print_run_create",
     "print_run_stock", "proofread_approve", "proofread_comment_add", "proofread_save",
     "proofread_submit", "serial_from_token", "template_create", "template_preview",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from frontline.core.models import OutOfScope, scope_for
 from frontline.core.permissions import Action
@@ -59,3 +60,16 @@ def common_code(codes: list[str]) -> str:
         if len(prefixes) == 1 and all(len(c) >= n for c in codes):
             return prefixes.pop()
     return ""
+
+
+def issuable_kind(kind: str) -> str:
+    """The kind, if documents of it are issued and printed (not a knowledge-base text)."""
+    from frontline.documents.kinds import KIND_SPECS, DocumentKind
+
+    try:
+        kind = DocumentKind(kind)
+    except ValueError:
+        raise ValidationError({"kind": _("unknown document kind")}) from None
+    if not KIND_SPECS[kind].issuable:
+        raise ValidationError({"kind": _("texts of this kind are not issued or printed")})
+    return kind

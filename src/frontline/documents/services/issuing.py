@@ -29,7 +29,6 @@ from frontline.core.permissions import Action
 from frontline.documents import rendering
 from frontline.documents.kinds import (
     SOURCE_LANGUAGE,
-    DocumentKind,
     kind_spec,
     target_languages,
 )
@@ -43,7 +42,7 @@ from frontline.documents.models import (
     TranslationState,
 )
 from frontline.documents.models.issuing import BatchOutput
-from frontline.documents.services.common import common_code, may, require
+from frontline.documents.services.common import common_code, issuable_kind, may, require
 from frontline.documents.services.preparing import (
     PreparedText,
     _allocate_serials,
@@ -80,7 +79,7 @@ def document_issue(*, actor: Any, kind: str, person: Any, language: str,
     `document_masked`, `start_date`, `end_date`, `hotel`, `room`, …; dates as dates or ISO
     strings). An unapproved translation is printed marked “unofficial translation”.
     """
-    kind = DocumentKind(kind)
+    kind = issuable_kind(kind)
     spec = kind_spec(kind)
     language = _language(language)
     code, person_type, person_id = _subject(person, context)
@@ -137,7 +136,7 @@ def document_issue_batch(*, actor: Any, kind: str, items: list[dict[str, Any]],
     so a crashed rendering can be retried without new serials. `output` is "zip" (one PDF
     per document) or "pdf" (one file). The batch's progress is `done`/`total`.
     """
-    kind = DocumentKind(kind)
+    kind = issuable_kind(kind)
     spec = kind_spec(kind)
     if not items:
         raise ValidationError(_("the batch is empty"))

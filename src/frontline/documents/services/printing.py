@@ -16,9 +16,9 @@ from frontline.audit.models import ChangeAction
 from frontline.audit.services import change_record, snapshot
 from frontline.core.models import ensure_in_scope, get_in_scope
 from frontline.core.permissions import Action
-from frontline.documents.kinds import DocumentKind, traveller_languages
+from frontline.documents.kinds import traveller_languages
 from frontline.documents.models import Distribution, PrintRun
-from frontline.documents.services.common import require
+from frontline.documents.services.common import issuable_kind, require
 
 MAX_COPIES = 10_000_000
 
@@ -37,7 +37,7 @@ def print_run_create(*, actor: Any, jurisdiction: Jurisdiction, kind: str, langu
     with transaction.atomic():
         run = PrintRun.objects.create(
             jurisdiction=jurisdiction, jurisdiction_code=jurisdiction.code,
-            kind=DocumentKind(kind), languages=languages, quantity=int(quantity),
+            kind=issuable_kind(kind), languages=languages, quantity=int(quantity),
             printed_on=printed_on or timezone.localdate(), note=(note or "").strip()[:300],
             created_by=actor if getattr(actor, "pk", None) else None)
         ensure_in_scope(actor, Action.CHANGE, run)

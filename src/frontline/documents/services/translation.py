@@ -25,7 +25,13 @@ from frontline.core.models import ensure_in_scope, get_in_scope
 from frontline.core.permissions import Action
 from frontline.documents import exchange
 from frontline.documents.checks import GlossaryRule, check_source, check_translation
-from frontline.documents.kinds import DocumentKind, kind_spec, target_languages
+from frontline.documents.kinds import (
+    DocumentKind,
+    kind_languages,
+    kind_spec,
+    language_name,
+    target_languages,
+)
 from frontline.documents.models import (
     DocumentTemplate,
     GlossaryEquivalent,
@@ -111,9 +117,17 @@ def template_create(*, actor: Any, jurisdiction: Jurisdiction, kind: str, title:
     """Create an office's template of a kind, with an empty translation per language."""
     require(actor, Action.CONFIGURE, jurisdiction.code, visible=False)
     kind = DocumentKind(kind)
+    if kind == DocumentKind.FAQ_ENTRY:
+        raise ValidationError({"kind": _("FAQ entries are written on the FAQ page")})
+    return _template_create(actor=actor, jurisdiction=jurisdiction, kind=kind, title=title,
+                            body=body)
+
+
+def _template_create(*, actor: Any, jurisdiction: Jurisdiction, kind: str, title: str,
+                     body: str) -> DocumentTemplate:
     title, body = _clean_source(kind, title, body)
     with transaction.atomic():
-        if DocumentTemplate.objects.filter(  # scoped-ok: uniqueness check
+        if kind_spec(kind).issuable and DocumentTemplate.objects.filter(  # scoped-ok: unique
                 jurisdiction_code=jurisdiction.code, kind=kind).exists():
             raise ValidationError({"kind": _("this office already has a template of this kind")})
         template = DocumentTemplate.objects.create(
@@ -125,8 +139,8 @@ def template_create(*, actor: Any, jurisdiction: Jurisdiction, kind: str, title:
         Translation.objects.bulk_create([
             Translation(template=template, language=code, segments=[""] * len(template.segments),
                         jurisdiction_code=template.jurisdiction_code,
-                        findings=[]) for code in target_languages()])
-        ensure_in_scope(actor, Action.CONFIGURE, template)
+                        findings=[]) for code in kind_languages(kind)])
+        ensure_in_scope_any(actor, (Action.CONFIGURE, Action.TRANSLATE), template)
         change_record(actor=actor, action=ChangeAction.CREATE, obj=template,
                       after=snapshot(template))
     return template
@@ -148,37 +162,99 @@ def _realign(old: list[str], new: list[str], targets: list[str]) -> list[str]:
 def template_update(*, actor: Any, template: DocumentTemplate, title: str,
                     body: str) -> DocumentTemplate:
     """Change the Chinese source. Every translation goes back to “needs editing”."""
+    if template.kind == DocumentKind.FAQ_ENTRY:
+        raise ValidationError({"body": _("FAQ entries are edited on the FAQ page")})
     with transaction.atomic():
         template = get_in_scope(DocumentTemplate, actor, Action.CONFIGURE, for_update=True,
                                 pk=template.pk)
-        title, body = _clean_source(template.kind, title, body)
-        if (title, body) == (template.title, template.body):
-            return template
-        before = snapshot(template)
-        old_segments = [s.text for s in template.segments]
-        template.title, template.body = title, body
-        template.version += 1
-        template.updated_by = actor if getattr(actor, "pk", None) else None
-        template.save()
-        TemplateRevision.objects.create(template=template, version=template.version,
-                                        title=title, body=body, author=template.updated_by,
-                                        jurisdiction_code=template.jurisdiction_code)
-        new_segments = [s.text for s in template.segments]
-        rules = glossary_rules(template.jurisdiction_code)
-        for translation in template.translations.select_for_update():
-            translation.template = template
-            translation.segments = _realign(old_segments, new_segments,
-                                            list(translation.segments))
-            if translation.state != TranslationState.EMPTY or any(translation.segments):
-                translation.state = TranslationState.NEEDS_EDITING
-            translation.source_version = template.version
-            translation.approved_at = translation.approved_by = None
-            translation.findings = _findings(translation, rules)
-            translation.save()
-            _revise(translation, actor=actor, event=RevisionEvent.SOURCE_CHANGED)
-        ensure_in_scope(actor, Action.CONFIGURE, template)
-        change_record(actor=actor, action=ChangeAction.UPDATE, obj=template, before=before,
-                      after=snapshot(template))
+        return _template_update(actor=actor, template=template, title=title, body=body)
+
+
+def _template_update(*, actor: Any, template: DocumentTemplate, title: str,
+                     body: str) -> DocumentTemplate:
+    """The source change itself, on a template already locked and checked in scope."""
+    title, body = _clean_source(template.kind, title, body)
+    if (title, body) == (template.title, template.body):
+        return template
+    before = snapshot(template)
+    old_segments = [s.text for s in template.segments]
+    template.title, template.body = title, body
+    template.version += 1
+    template.updated_by = actor if getattr(actor, "pk", None) else None
+    template.save()
+    TemplateRevision.objects.create(template=template, version=template.version,
+                                    title=title, body=body, author=template.updated_by,
+                                    jurisdiction_code=template.jurisdiction_code)
+    new_segments = [s.text for s in template.segments]
+    rules = glossary_rules(template.jurisdiction_code)
+    for translation in template.translations.select_for_update():
+        translation.template = template
+        translation.segments = _realign(old_segments, new_segments,
+                                        list(translation.segments))
+        if translation.state != TranslationState.EMPTY or any(translation.segments):
+            translation.state = TranslationState.NEEDS_EDITING
+        translation.source_version = template.version
+        translation.approved_at = translation.approved_by = None
+        translation.findings = _findings(translation, rules)
+        translation.save()
+        _revise(translation, actor=actor, event=RevisionEvent.SOURCE_CHANGED)
+    ensure_in_scope_any(actor, (Action.CONFIGURE, Action.TRANSLATE), template)
+    change_record(actor=actor, action=ChangeAction.UPDATE, obj=template, before=before,
+                  after=snapshot(template))
+    return template
+
+
+# -- FAQ entries (the knowledge base's texts, through the same workflow) ---------------------
+
+def faq_body(question: str, answer: str) -> tuple[str, list[str]]:
+    """The source of an FAQ entry: the question as a heading, then one segment per paragraph
+    of the answer. Returns (body, segments)."""
+    paragraphs = [" ".join(line.split()) for line in (answer or "").splitlines()]
+    paragraphs = [p for p in paragraphs if p]
+    question = " ".join((question or "").split())
+    return "\n".join([f"# {question}", *paragraphs]), [question, *paragraphs]
+
+
+def faq_text_submit(*, actor: Any, jurisdiction: Jurisdiction, template: DocumentTemplate | None,
+                    source: tuple[str, str], translations: dict[str, tuple[str, str]]
+                    ) -> DocumentTemplate:
+    """Put an FAQ entry's Chinese question and answer into the document workflow as the
+    source of an FAQ template, and its translations as “translated (waiting for review)”,
+    for a proofreader to approve in the translation queue.
+
+    `source` and each translation are (question, answer); an answer is translated paragraph
+    by paragraph, so a translation must have as many paragraphs as the Chinese answer. The
+    actor writes texts of the office (configure or translate there).
+    """
+    require_any(actor, (Action.CONFIGURE, Action.TRANSLATE), jurisdiction.code)
+    body, source_segments = faq_body(*source)
+    title = source_segments[0][:200]
+    targets = {}
+    for language, (question, answer) in translations.items():
+        _body, segments = faq_body(question, answer)
+        if len(segments) != len(source_segments):
+            raise ValidationError({"answer": _(
+                "The %(language)s answer has %(m)s paragraphs and the Chinese one %(n)s: "
+                "it is translated paragraph by paragraph.") % {
+                    "language": language_name(language), "m": len(segments) - 1,
+                    "n": len(source_segments) - 1}})
+        targets[language] = segments
+    with transaction.atomic():
+        if template is None:
+            template = _template_create(actor=actor, jurisdiction=jurisdiction,
+                                        kind=DocumentKind.FAQ_ENTRY, title=title, body=body)
+        else:
+            action = Action.CONFIGURE if may(actor, Action.CONFIGURE,
+                                             template.jurisdiction_code) else Action.TRANSLATE
+            template = get_in_scope(DocumentTemplate, actor, action, for_update=True,
+                                    pk=template.pk, kind=DocumentKind.FAQ_ENTRY)
+            template = _template_update(actor=actor, template=template, title=title, body=body)
+        for translation in template.translations.select_for_update().filter(
+                language__in=list(targets)):
+            segments = targets[translation.language]
+            title_t, segments = _clean_texts(translation, segments[0][:300], segments)
+            _save_texts(translation, actor=actor, title=title_t, segments=segments,
+                        ready=True, event=RevisionEvent.EDITED)
     return template
 
 
@@ -448,7 +524,8 @@ def translations_export(*, actor: Any, language: str, fmt: str,
 
     if language not in target_languages():
         raise ValidationError({"language": _("unknown language %(code)s") % {"code": language}})
-    templates = list(template_list(actor=actor, action=Action.TRANSLATE))
+    templates = [t for t in template_list(actor=actor, action=Action.TRANSLATE)
+                 if kind_spec(t.kind).issuable]  # FAQ entries are translated on their page
     if jurisdiction_code:
         templates = [t for t in templates if t.jurisdiction_code == jurisdiction_code]
     units = export_units(templates=templates, language=language)
@@ -489,7 +566,8 @@ def translations_import(*, actor: Any, data: bytes, fmt: str, filename: str = ""
 
     report = ImportReport(language=imported.language)
     templates = {exchange.template_id(t.jurisdiction_code, t.kind): t
-                 for t in template_list(actor=actor, action=Action.TRANSLATE)}
+                 for t in template_list(actor=actor, action=Action.TRANSLATE)
+                 if kind_spec(t.kind).issuable}
     if not templates:
         raise ValidationError({"file": _("you have no templates to import into")})
     kinds = sorted({kind for kind, _unit in imported.targets})

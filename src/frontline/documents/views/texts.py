@@ -32,7 +32,12 @@ from frontline.documents.forms import (
     TemplateForm,
     translation_form,
 )
-from frontline.documents.kinds import PLACEHOLDERS, target_languages, traveller_languages
+from frontline.documents.kinds import (
+    ISSUABLE_KINDS,
+    PLACEHOLDERS,
+    target_languages,
+    traveller_languages,
+)
 from frontline.documents.models import (
     DocumentTemplate,
     GlossaryTerm,
@@ -59,7 +64,8 @@ class TemplateListView(AnyActionListView):
 
     def get_queryset(self):
         super().get_queryset()
-        return selectors.template_list(actor=self.request.user)
+        return selectors.template_list(actor=self.request.user).filter(
+            kind__in=ISSUABLE_KINDS)  # FAQ entries are listed on the FAQ page
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -38,6 +38,16 @@ def make_faq(tree, *, published: bool = True, question_zh: str = "外籍人员�
         "zh-hans": {"question": question_zh, "answer": answer_zh},
         "en": {"question": question_en, "answer": answer_en}})
     if published:
-        services.faq_submit(actor=tree.users["district"], entry=entry)
+        entry = services.faq_submit(actor=tree.users["district"], entry=entry)
+        approve_faq_translations(tree, entry)
         entry = services.faq_publish(actor=tree.users["proofreader"], entry=entry)
     return entry
+
+
+def approve_faq_translations(tree, entry):
+    """A proofreader approves the entry's translations in the document workflow."""
+    from frontline.documents.services import translation_approve
+
+    entry.refresh_from_db()
+    for translation in entry.template.translations.all():
+        translation_approve(actor=tree.users["proofreader"], translation=translation)

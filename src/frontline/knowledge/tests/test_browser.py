@@ -46,3 +46,34 @@ def test_compile_a_booklet(page, live_tree, settings, tmp_path):
     href = page.get_attribute("#booklet-download", "href")
     response = page.request.get(href)
     assert response.status == 200 and response.body().startswith(b"%PDF-")
+
+
+def test_faq_entry_through_the_translation_queue_to_published(page, live_tree):
+    """The district sends an FAQ draft for review; the proofreader opens its translation
+    from the entry's page, approves it in the translation queue, and publishes the entry."""
+    from frontline.documents.models import TranslationState
+    from frontline.knowledge.models import FaqEntry, FaqState
+    from frontline.knowledge.tests.factories import make_faq
+
+    entry = make_faq(live_tree, published=False)
+    browser_login(page, "district")
+    page.goto(f"/knowledge/faq/{entry.pk}/")
+    page.click("button[name=decision][value=submit]")
+    page.wait_for_selector("#faq-translations")
+    assert page.locator("button[value=publish]").count() == 0  # the district cannot publish
+    page.context.clear_cookies()
+    browser_login(page, "proofreader")
+    page.goto(f"/knowledge/faq/{entry.pk}/")
+    page.click("button[name=decision][value=publish]")  # too early: not approved yet
+    page.wait_for_selector(".messages .message.error")
+    assert FaqEntry.objects.get(pk=entry.pk).state == FaqState.REVIEW
+    page.click("#faq-translations a")
+    page.wait_for_url("**/documents/translations/*/**")
+    page.click("#approve-button")
+    page.wait_for_url("**/documents/translations/*/**")
+    entry.refresh_from_db()
+    assert entry.template.translations.get().state == TranslationState.APPROVED
+    page.goto(f"/knowledge/faq/{entry.pk}/")
+    page.click("button[name=decision][value=publish]")
+    page.wait_for_selector("#faq-state .badge.ok")
+    assert FaqEntry.objects.get(pk=entry.pk).state == FaqState.PUBLISHED

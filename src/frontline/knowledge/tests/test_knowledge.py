@@ -16,7 +16,13 @@ from frontline.knowledge.models import (
     ReviewState,
     SearchEntry,
 )
-from frontline.knowledge.tests.factories import make_faq, make_note, make_policy, note_texts
+from frontline.knowledge.tests.factories import (
+    approve_faq_translations,
+    make_faq,
+    make_note,
+    make_policy,
+    note_texts,
+)
 
 # -- notes and review ----------------------------------------------------------------------------
 
@@ -132,10 +138,88 @@ def test_faq_goes_draft_review_published_in_both_languages(tree):
     assert not selectors.search(query="散步")  # not published: not found
     with pytest.raises(PermissionDenied):
         services.faq_publish(actor=tree.users["district"], entry=entry)
+    with pytest.raises(ValidationError, match="translation queue"):
+        services.faq_publish(actor=tree.users["proofreader"], entry=entry)  # not approved yet
+    approve_faq_translations(tree, entry)
     services.faq_publish(actor=tree.users["proofreader"], entry=entry)
     entry.refresh_from_db()
     assert entry.state == FaqState.PUBLISHED
     assert [h.object_id for h in selectors.search(query="散步")] == [entry.pk]
+
+
+def test_faq_texts_go_through_the_document_workflow(tree):
+    """Submitting puts the Chinese text into an FAQ template as the source and the English
+    into the translation queue, waiting for review; the proofreader's corrected wording is
+    what is published; a reviewer's later edit sends it through the workflow again."""
+    from frontline.documents import selectors as document_selectors
+    from frontline.documents import services as document_services
+    from frontline.documents.kinds import DocumentKind
+    from frontline.documents.models import TranslationState
+
+    entry = make_faq(tree, published=False, answer_zh="观察期间可以。\n由酒店工作人员转交。",
+                     answer_en="Yes, during observation.\nHotel staff hand it over.")
+    entry = services.faq_submit(actor=tree.users["district"], entry=entry)
+    template = entry.template
+    assert template.kind == DocumentKind.FAQ_ENTRY
+    assert [s.text for s in template.segments] == [
+        "外籍人员可以点外卖吗？", "观察期间可以。", "由酒店工作人员转交。"]
+    (translation,) = template.translations.all()  # English only, not all 12 languages
+    assert translation.language == "en" and translation.state == TranslationState.TRANSLATED
+    queue = document_selectors.translation_queue(actor=tree.users["translator"],
+                                                 kind=DocumentKind.FAQ_ENTRY)
+    assert list(queue) == [translation]
+    # The proofreader corrects the wording in the queue and approves it.
+    document_services.translation_save(
+        actor=tree.users["proofreader"], translation=translation,
+        title="Can guests order takeaway?", segments=[
+            "Can guests order takeaway?", "Yes, during observation.",
+            "The hotel staff hand it over."])
+    translation.refresh_from_db()
+    document_services.translation_approve(actor=tree.users["proofreader"],
+                                          translation=translation)
+    entry = services.faq_publish(actor=tree.users["proofreader"], entry=entry)
+    english = entry.texts.get(language="en")
+    assert english.question == "Can guests order takeaway?"
+    assert english.answer == "Yes, during observation.\nThe hotel staff hand it over."
+    # A reviewer's change of the Chinese answer unpublishes it until approved again.
+    services.faq_update(actor=tree.users["proofreader"], entry=entry, texts={
+        "zh-hans": {"question": "外籍人员可以点外卖吗？", "answer": "可以。\n由酒店转交。"},
+        "en": {"question": "Can guests order takeaway?",
+               "answer": "Yes.\nThe hotel hands it over."}})
+    entry.refresh_from_db()
+    translation.refresh_from_db()
+    assert entry.state == FaqState.REVIEW and entry.published_at is None
+    assert translation.state == TranslationState.TRANSLATED
+    assert entry.template_id == template.pk and template.translations.count() == 1
+
+
+def test_faq_translation_must_follow_the_paragraphs(tree):
+    entry = make_faq(tree, published=False, answer_zh="第一段。\n第二段。",
+                     answer_en="One paragraph only.")
+    with pytest.raises(ValidationError, match="paragraph by paragraph"):
+        services.faq_submit(actor=tree.users["district"], entry=entry)
+    entry.refresh_from_db()
+    assert entry.state == FaqState.DRAFT and entry.template_id is None
+
+
+def test_faq_templates_are_not_issued_printed_or_created_as_documents(tree):
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from frontline.documents import services as document_services
+    from frontline.documents.kinds import DocumentKind
+
+    with pytest.raises(DjangoValidationError):
+        document_services.template_create(
+            actor=tree.users["district"], jurisdiction=tree.jurisdictions["110101"],
+            kind=DocumentKind.FAQ_ENTRY, title="问", body="# 问\n答")
+    entry = make_faq(tree)
+    with pytest.raises(DjangoValidationError):
+        document_services.template_update(actor=tree.users["district"],
+                                          template=entry.template, title="x", body="# x\ny")
+    with pytest.raises(DjangoValidationError):
+        document_services.document_issue(
+            actor=tree.users["district"], kind=DocumentKind.FAQ_ENTRY, language="en",
+            person=None, context={"jurisdiction_code": "110101001"})
 
 
 def test_hotel_staff_see_only_published_faq(tree):
