@@ -175,9 +175,28 @@ class Candidate:
 
 @dataclass(slots=True)
 class Excluded:
+    """A speaker of the language who is not a candidate. `reasons` are either given, or
+    rendered on demand from the levels below the minimum (thousands of members may be
+    excluded by level while a page shows the first 200)."""
+
     linguist_id: int
     name: str
-    reasons: list[str]
+    given: list[str]
+    inactive: bool = False
+    low: tuple = ()  # (skill index, level, minimum) of each level below the minimum
+    texts: dict | None = None
+
+    @property
+    def reasons(self) -> list[str]:
+        if not (self.inactive or self.low):
+            return self.given
+        t = self.texts or _texts()
+        why = [t["inactive"]] if self.inactive else []
+        if self.low:
+            names = [t["skills"][s] for s in SKILLS]
+            why.append(t["low"] % {"levels": ", ".join(
+                f"{names[i]} {level} < {minimum}" for i, level, minimum in self.low)})
+        return why
 
 
 @dataclass
@@ -356,7 +375,6 @@ def rank_candidates(*, actor: Any, need: Need, now: datetime.datetime | None = N
 
     mins = tuple(minimums[s] for s in SKILLS)
     required = [i for i, m in enumerate(mins) if m]
-    skill_names = [t["skills"][s] for s in SKILLS]
     inactive, reserve_status = str(MemberStatus.INACTIVE), str(MemberStatus.RESERVE)
     post_code = need.jurisdiction_code
     candidates: list[Candidate] = []
@@ -398,14 +416,9 @@ def rank_candidates(*, actor: Any, need: Need, now: datetime.datetime | None = N
             None if coverage is None else round(coverage, 2), distance, certs,
             offer_labels.get(offers.get(member_id), "") if offers else "", 0, t))
     for member_id, name, status, *levels in unqualified:
-        why = []
-        if status == inactive:
-            why.append(t["inactive"])
-        low = [i for i in required if levels[i] < mins[i]]
-        if low:
-            why.append(t["low"] % {"levels": ", ".join(
-                f"{skill_names[i]} {levels[i]} < {mins[i]}" for i in low)})
-        excluded.append(Excluded(member_id, name, why))
+        excluded.append(Excluded(
+            member_id, name, [], status == inactive,
+            tuple((i, levels[i], mins[i]) for i in required if levels[i] < mins[i]), t))
     candidates.sort(key=lambda c: (-c.score, c.hours_14d, c.name, c.linguist_id))
     for i, candidate in enumerate(candidates, 1):
         candidate.rank = i
