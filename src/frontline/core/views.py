@@ -7,8 +7,10 @@ so a view cannot forget scoping (NetBox's ObjectView/ObjectListView).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -37,6 +39,23 @@ def apply_validation_error(form: BaseForm, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def form_saved(request: Any, form: BaseForm, save: Callable[[dict[str, Any]], Any], *,
+               success: str) -> tuple[bool, Any]:
+    """The POST half of a form page: on a valid POST, call `save(cleaned_data)` (a service
+    call); a ValidationError it raises lands on the form's fields, otherwise `success` is
+    shown as a message. Returns (saved, what `save` returned); (False, None) means: show the
+    form (again)."""
+    if request.method != "POST" or not form.is_valid():
+        return False, None
+    try:
+        result = save(form.cleaned_data)
+    except ValidationError as exc:
+        apply_validation_error(form, exc)
+        return False, None
+    messages.success(request, success)
+    return True, result
 
 
 class ScopedViewMixin(LoginRequiredMixin):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from frontline.core.models import get_in_scope
 from frontline.core.permissions import Action
-from frontline.core.views import ScopedListView, apply_validation_error
+from frontline.core.views import ScopedListView, apply_validation_error, form_saved
 from frontline.linguists import exports, selectors, services
 from frontline.linguists.forms import (
     AvailabilityForm,
@@ -110,16 +110,11 @@ def member_edit(request, pk: int):
     initial["unit"] = member.unit_id
     initial["username"] = member.user.username if member.user_id else ""
     form = MemberForm(request.POST or None, initial=initial, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.linguist_update(actor=request.user, linguist=member,
-                                     user=form.cleaned_data["username"],
-                                     **{name: form.cleaned_data[name] for name in MEMBER_FIELDS})
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("linguists:member_detail", pk=member.pk)
+    saved, _member = form_saved(request, form, lambda data: services.linguist_update(
+        actor=request.user, linguist=member, user=data["username"],
+        **{name: data[name] for name in MEMBER_FIELDS}), success=_("The changes were saved."))
+    if saved:
+        return redirect("linguists:member_detail", pk=member.pk)
     return render(request, "linguists/member_form.html", {"form": form, "member": member})
 
 
@@ -186,14 +181,10 @@ def post_create(request):
     if not request.user.can(Action.CONFIGURE):
         raise PermissionDenied
     form = PostForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.post_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("The post was created."))
-            return redirect("linguists:post_list")
+    saved, _post = form_saved(request, form, lambda data: services.post_create(
+        actor=request.user, **data), success=_("The post was created."))
+    if saved:
+        return redirect("linguists:post_list")
     return render(request, "linguists/simple_form.html",
                   {"form": form, "title": _("New post")})
 
@@ -220,14 +211,11 @@ def need_create(request):
     if not request.user.can(Action.CHANGE):
         raise PermissionDenied
     form = NeedForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            need = services.need_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("The need was created; choose whom to offer it to."))
-            return redirect("linguists:need_detail", pk=need.pk)
+    saved, need = form_saved(request, form, lambda data: services.need_create(
+        actor=request.user, **data), success=_("The need was created; choose whom to offer "
+                                               "it to."))
+    if saved:
+        return redirect("linguists:need_detail", pk=need.pk)
     return render(request, "linguists/simple_form.html",
                   {"form": form, "title": _("New need")})
 
@@ -375,14 +363,10 @@ def request_create(request):
     if not request.user.can(Action.CHANGE):
         raise PermissionDenied
     form = RequestForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            speaker_request = services.request_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Your request was sent to the office."))
-            return redirect("linguists:request_detail", pk=speaker_request.pk)
+    saved, speaker_request = form_saved(request, form, lambda data: services.request_create(
+        actor=request.user, **data), success=_("Your request was sent to the office."))
+    if saved:
+        return redirect("linguists:request_detail", pk=speaker_request.pk)
     return render(request, "linguists/simple_form.html",
                   {"form": form, "title": _("Ask for a speaker")})
 
@@ -458,15 +442,11 @@ def remote_detail(request, pk: int):
     if request.method == "POST":
         if not can_change:
             raise Http404
-        if form.is_valid():
-            try:
-                services.call_log_add(actor=request.user, assignment=assignment,
-                                      **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("The call was logged."))
-                return redirect("linguists:remote_detail", pk=assignment.pk)
+        saved, _call = form_saved(request, form, lambda data: services.call_log_add(
+            actor=request.user, assignment=assignment, **data),
+            success=_("The call was logged."))
+        if saved:
+            return redirect("linguists:remote_detail", pk=assignment.pk)
     return render(request, "linguists/remote_detail.html", {
         "assignment": assignment, "calls": assignment.calls.all(), "form": form,
         "can_change": can_change})
