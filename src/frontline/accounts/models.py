@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -98,6 +99,31 @@ class User(AbstractUser):
             scope = Scope.of(codes=codes, place_ids=places)
         caches[action] = scope
         return scope
+
+    def acting_for(self, delegation: str, codes: set[str] | frozenset[str]) -> User:
+        """This user doing one of the named acts of `accounts.roles.DELEGATIONS`: a copy
+        (the audit still names this user) whose scope for the rule's actions is widened to
+        `codes` if the user holds one of the rule's roles; otherwise the user unchanged.
+        The copy is for the one service call that performs the act."""
+        from frontline.accounts.roles import DELEGATIONS, Delegation
+
+        rule = DELEGATIONS[Delegation(delegation)]
+        if not self.role_names() & rule.roles or not codes:
+            return self
+        delegate = copy.copy(self)
+        delegate._scope_cache = {}  # the copy must not share the cache
+        delegate.delegation = Delegation(delegation)
+        base = self.scope_for
+        extra = frozenset(codes)
+
+        def scope_for(action: Action | str) -> Scope:
+            scope = base(action)
+            if Action.parse(action) in rule.actions and not scope.everything:
+                return Scope.of(codes=[*scope.codes, *extra], place_ids=scope.place_ids)
+            return scope
+
+        delegate.scope_for = scope_for
+        return delegate
 
     def can(self, action: Action | str) -> bool:
         """Whether the user may do `action` anywhere (for showing menus, not for access)."""

@@ -80,6 +80,32 @@ ROLE_SPECS: dict[str, RoleSpec] = {
 assert set(ROLE_SPECS) == ALL_ROLES  # noqa: S101 - a role without a spec is a programming error
 
 
+class Delegation(models.TextChoices):
+    """The closed set of acts by which a user may write outside their own scope: each names
+    the roles that may do it and the actions it widens, and the caller names the codes (the
+    ones the act itself is about) — never more."""
+
+    ARRIVAL_CHECK_IN = "arrival_check_in", _(
+        "checking an arrival in writes the person registry at its destination")
+
+
+@dataclass(frozen=True)
+class DelegationRule:
+    roles: frozenset[str]
+    actions: frozenset[Action]
+
+
+DELEGATIONS: dict[str, DelegationRule] = {
+    # A registrar's role is held at the transfer point (a place), so by itself it may change
+    # no person: checking an arrival in is the one act by which the desk writes the registry,
+    # at the arrival's destination and the person's current record only.
+    Delegation.ARRIVAL_CHECK_IN: DelegationRule(
+        roles=frozenset({Role.REGISTRAR}), actions=frozenset({Action.VIEW, Action.CHANGE})),
+}
+
+assert set(DELEGATIONS) == set(Delegation.values)  # noqa: S101 - a rule per delegation
+
+
 def role_spec(role: str) -> RoleSpec:
     try:
         return ROLE_SPECS[Role(role)]

@@ -7,7 +7,6 @@ carry a `code` so the traveller portal can show them in the traveller's language
 
 from __future__ import annotations
 
-import copy
 import datetime
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -40,7 +39,7 @@ from frontline.audit.models import ChangeAction
 from frontline.audit.services import change_record, snapshot
 from frontline.core import crypto
 from frontline.core.models import OutOfScope, ensure_in_scope, get_in_scope, scope_for
-from frontline.core.permissions import Action, Scope
+from frontline.core.permissions import Action
 from frontline.people.models import DocumentType
 
 DOCUMENT_PURPOSE = "identity-document"  # the same blind index as the person registry
@@ -550,25 +549,12 @@ def arrival_find_by_pass(*, actor: Any, text: str) -> Arrival:
 
 
 def delegate_for_registry(actor: Any, codes: set[str]) -> Any:
-    """The registrar acting for the person registry at the arrival's destination.
+    """The registrar acting for the person registry at the arrival's destination (and the
+    person's current record): the named rule `Delegation.ARRIVAL_CHECK_IN` of the roles
+    catalogue, for one transaction."""
+    from frontline.accounts.roles import Delegation
 
-    A registrar's role is held at the transfer point (a place), so by itself it may change no
-    person: checking an arrival in is the one act by which the desk writes the registry, and
-    only at the destination of the arrival being checked in (and the person's current record).
-    The delegate is the same user (audit shows them) with VIEW/CHANGE widened to `codes` only.
-    """
-    base = actor.scope_for
-    delegate = copy.copy(actor)
-    delegate._scope_cache = {}  # noqa: SLF001 - the copy must not share the cache
-
-    def scope_for(action: Action | str) -> Scope:
-        scope = base(action)
-        if Action.parse(action) in (Action.VIEW, Action.CHANGE) and not scope.everything:
-            return Scope.of(codes=[*scope.codes, *codes], place_ids=scope.place_ids)
-        return scope
-
-    delegate.scope_for = scope_for
-    return delegate
+    return actor.acting_for(Delegation.ARRIVAL_CHECK_IN, codes)
 
 
 def _person_upsert(actor: Any, arrival: Arrival, residence: Jurisdiction, *,

@@ -133,3 +133,23 @@ def test_deactivate_needs_all_roles_in_scope(tree):
     user_set_active(actor=tree.users["city"], user=street, active=False)
     street.refresh_from_db()
     assert not street.is_active
+
+
+def test_a_delegation_widens_only_the_named_codes_and_actions_for_its_roles(tree):
+    from frontline.accounts.roles import Delegation
+    from frontline.core.permissions import Action
+
+    registrar = tree.users["registrar"]
+    assert not registrar.scope_for(Action.CHANGE).covers_code("110101001001")
+    delegate = registrar.acting_for(Delegation.ARRIVAL_CHECK_IN, {"110101001001"})
+    assert delegate.pk == registrar.pk  # the audit names the same person
+    assert delegate.scope_for(Action.CHANGE).covers_code("110101001001")
+    assert delegate.scope_for(Action.VIEW).covers_code("110101001001")
+    assert not delegate.scope_for(Action.CHANGE).covers_code("110101001002")  # only the codes
+    assert not delegate.scope_for(Action.REVEAL).covers_code("110101001001")  # only the actions
+    assert delegate.scope_for(Action.CHANGE).covers_place(tree.places["transfer"].pk)
+    assert not registrar.scope_for(Action.CHANGE).covers_code("110101001001")  # no leak back
+    # A user without the rule's role gets nothing more.
+    street = tree.users["street2"]
+    assert street.acting_for(Delegation.ARRIVAL_CHECK_IN, {"110101001001"}) is street
+    assert not street.scope_for(Action.CHANGE).covers_code("110101001001")
