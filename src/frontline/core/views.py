@@ -18,8 +18,9 @@ from django.db.models import Model, QuerySet
 from django.forms import BaseForm, ModelChoiceField, ModelMultipleChoiceField
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
+from django.views.generic.detail import SingleObjectMixin
 
-from frontline.core.models import RestrictedQuerySet
+from frontline.core.models import OutOfScope, RestrictedQuerySet
 from frontline.core.permissions import Action
 
 
@@ -42,11 +43,11 @@ def apply_validation_error(form: BaseForm, exc: ValidationError) -> None:
 
 
 def form_saved(request: Any, form: BaseForm, save: Callable[[dict[str, Any]], Any], *,
-               success: str) -> tuple[bool, Any]:
+               success: str | Callable[[Any], str]) -> tuple[bool, Any]:
     """The POST half of a form page: on a valid POST, call `save(cleaned_data)` (a service
-    call); a ValidationError it raises lands on the form's fields, otherwise `success` is
-    shown as a message. Returns (saved, what `save` returned); (False, None) means: show the
-    form (again)."""
+    call); a ValidationError it raises lands on the form's fields, otherwise `success` (or
+    `success(result)`) is shown as a message. Returns (saved, what `save` returned);
+    (False, None) means: show the form (again)."""
     if request.method != "POST" or not form.is_valid():
         return False, None
     try:
@@ -54,7 +55,7 @@ def form_saved(request: Any, form: BaseForm, save: Callable[[dict[str, Any]], An
     except ValidationError as exc:
         apply_validation_error(form, exc)
         return False, None
-    messages.success(request, success)
+    messages.success(request, success(result) if callable(success) else success)
     return True, result
 
 
@@ -83,6 +84,8 @@ class ScopedViewMixin(LoginRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not request.user.can(self.action):
+            if isinstance(self, SingleObjectMixin):
+                raise OutOfScope  # one row, and out of scope: exactly like "not found"
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

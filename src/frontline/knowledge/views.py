@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from frontline.core.models import get_in_scope
 from frontline.core.permissions import Action
-from frontline.core.views import ScopedListView, apply_validation_error
+from frontline.core.views import ScopedListView, apply_validation_error, form_saved
 from frontline.knowledge import selectors, services
 from frontline.knowledge.forms import BookletForm, FaqForm, NoteForm, PolicyForm, TrainingForm
 from frontline.knowledge.models import (
@@ -110,19 +110,14 @@ def note_edit(request, pk: int | None = None):
                 for key, _label in NOTE_SECTIONS:
                     initial[f"{t.language}__{key}"] = getattr(t, key)
     form = NoteForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            version = services.note_save(
-                actor=request.user, country=data["country"], name_zh=data["name_zh"],
-                name_en=data["name_en"], texts=form.texts(), embassy_phone=data["embassy_phone"],
-                embassy_website=data["embassy_website"], change_summary=data["change_summary"])
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Version %(number)s was saved and waits for review.")
-                             % {"number": version.number})
-            return redirect("knowledge:note_detail", pk=version.note_id)
+    saved, version = form_saved(request, form, lambda data: services.note_save(
+        actor=request.user, country=data["country"], name_zh=data["name_zh"],
+        name_en=data["name_en"], texts=form.texts(), embassy_phone=data["embassy_phone"],
+        embassy_website=data["embassy_website"], change_summary=data["change_summary"]),
+        success=lambda version: _("Version %(number)s was saved and waits for review.")
+        % {"number": version.number})
+    if saved:
+        return redirect("knowledge:note_detail", pk=version.note_id)
     return render(request, "knowledge/note_form.html", {"form": form, "note": note,
                                                         "languages": LANGUAGES})
 
@@ -182,18 +177,13 @@ def policy_create(request):
     if not services.may_write(request.user):
         raise PermissionDenied
     form = PolicyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            policy = services.policy_create(
-                actor=request.user, code=data["code"], source=data["source"],
-                source_url=data["source_url"], effective_from=data["effective_from"],
-                supersedes=data["supersedes"], texts=form.texts())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("The policy was saved and waits for review."))
-            return redirect("knowledge:policy_detail", pk=policy.pk)
+    saved, policy = form_saved(request, form, lambda data: services.policy_create(
+        actor=request.user, code=data["code"], source=data["source"],
+        source_url=data["source_url"], effective_from=data["effective_from"],
+        supersedes=data["supersedes"], texts=form.texts()),
+        success=_("The policy was saved and waits for review."))
+    if saved:
+        return redirect("knowledge:policy_detail", pk=policy.pk)
     return render(request, "knowledge/policy_form.html", {"form": form})
 
 
@@ -375,19 +365,14 @@ def training_create(request):
     if not request.user.can(Action.CHANGE):
         raise PermissionDenied
     form = TrainingForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            session = services.training_session_create(
-                actor=request.user, title=data["title"], starts_at=data["starts_at"],
-                location=data["location"], audience=data["audience"], trainer=data["trainer"],
-                place=data["place"], jurisdiction=data["jurisdiction"], notes=data["notes"],
-                policies=data["policies"], booklets=data["booklets"])
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("The training session was planned."))
-            return redirect("knowledge:training_detail", pk=session.pk)
+    saved, session = form_saved(request, form, lambda data: services.training_session_create(
+        actor=request.user, title=data["title"], starts_at=data["starts_at"],
+        location=data["location"], audience=data["audience"], trainer=data["trainer"],
+        place=data["place"], jurisdiction=data["jurisdiction"], notes=data["notes"],
+        policies=data["policies"], booklets=data["booklets"]),
+        success=_("The training session was planned."))
+    if saved:
+        return redirect("knowledge:training_detail", pk=session.pk)
     return render(request, "knowledge/training_form.html", {"form": form})
 
 
