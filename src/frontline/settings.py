@@ -25,6 +25,9 @@ PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
+# Earlier keys, newest first, still accepted when checking signatures (sessions, the QR codes
+# of printed documents) so that SECRET_KEY can be rotated (docs/security.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if PRODUCTION:
     if not SECRET_KEY or len(SECRET_KEY) < 50:
@@ -240,6 +243,8 @@ USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "frontline_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
+LANGUAGE_COOKIE_HTTPONLY = True
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -289,7 +294,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
-        "base-uri": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
     }
 }
 
@@ -312,6 +318,10 @@ REST_FRAMEWORK = {
         "anon": env_str("API_ANON_RATE", "60/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Behind N reverse proxies the client is the Nth address from the right of
+    # X-Forwarded-For; with 0 (no proxy) the header is ignored, so it cannot forge the
+    # address the anonymous rate limit counts.
+    "NUM_PROXIES": env_int("PROXY_COUNT", 0, minimum=0),
     "EXCEPTION_HANDLER": "frontline.api.exceptions.exception_handler",
     "DEFAULT_FILTER_BACKENDS": [],
 }

@@ -1,5 +1,7 @@
 """The API assembly: schema, docs page, authentication, errors."""
 
+import re
+
 import pytest
 import yaml
 from django.core.management import call_command
@@ -32,6 +34,11 @@ def test_schema_and_docs_pages_are_served(tree):
     docs = client.get(reverse("api:docs"))
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower() and b"swagger-ui" in docs.content
+    # No inline script (the content security policy would block it): the start script is a
+    # file of its own, served from the same address.
+    assert re.findall(rb"<script(?![^>]*\bsrc=)[^>]*>", docs.content) == []
+    script = client.get(reverse("api:docs") + "?script")
+    assert script.status_code == 200 and b"SwaggerUIBundle" in script.content
 
 
 def test_errors_carry_the_request_id(tree):
@@ -45,3 +52,15 @@ def test_list_is_paginated(tree):
     data = tree.client("district").get(reverse("api:jurisdiction-list")).json()
     assert set(data) >= {"count", "results", "next", "previous"}
     assert data["count"] == 6
+
+
+def test_a_forged_forwarded_for_header_does_not_change_who_is_throttled():
+    """With no proxy configured (PROXY_COUNT=0) the anonymous rate limit counts the peer's
+    address, not an X-Forwarded-For the client wrote itself."""
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.throttling import AnonRateThrottle
+
+    raw = APIRequestFactory().get("/api/v1/", HTTP_X_FORWARDED_FOR="203.0.113.9",
+                                  REMOTE_ADDR="10.0.0.1")
+    assert AnonRateThrottle().get_ident(Request(raw)) == "10.0.0.1"
