@@ -49,6 +49,10 @@ if PRODUCTION and not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production")
 if not FIELD_ENCRYPTION_KEYS:
     FIELD_ENCRYPTION_KEYS = ["bG9jYWwtb25seS1pbnNlY3VyZS1maWVsZC1rZXktMDA="]
+# The key of the blind index (exact lookup of document numbers). Unset, it is derived from the
+# oldest encryption key (the last one), so adding a new key in front changes nothing; set it
+# before retiring that key, then run `manage.py rotate_keys`.
+BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

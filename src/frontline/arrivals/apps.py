@@ -9,6 +9,9 @@ class ArrivalsConfig(AppConfig):
     name = "frontline.arrivals"
     label = "arrivals"
     verbose_name = _("Arrivals")
+    # Encrypted values, with their blind index (manage.py rotate_keys re-encrypts them).
+    encrypted_fields = [("arrivals.Arrival", "doc_number_encrypted", "doc_number_index",
+                         "identity-document")]
     periodic = [(300, "frontline.arrivals.handover.batches_alert_overdue")]
     navigation = [
         (_("Transfer desk"), "arrivals:desk", Action.CHANGE),

@@ -2,9 +2,12 @@
 
 Values are encrypted with Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`); several keys
 in FIELD_ENCRYPTION_KEYS (newest first) allow rotation with MultiFernet. Exact lookup and
-de-duplication use a blind index: an HMAC-SHA256 of the normalised value under a key derived
-from the newest encryption key, so the database never holds a plain number nor an unkeyed
-hash that could be brute-forced from the small space of passport numbers.
+de-duplication use a blind index: an HMAC-SHA256 of the normalised value under a key of its
+own (BLIND_INDEX_KEY, else derived from the oldest encryption key, which stays when a new key
+is put in front), so the database never holds a plain number nor an unkeyed hash that could
+be brute-forced from the small space of passport numbers, and adding an encryption key does
+not change the index. `manage.py rotate_keys` re-encrypts every value under the newest key
+and recomputes the indexes (docs/security.md, key rotation).
 """
 
 from __future__ import annotations
@@ -56,14 +59,23 @@ def normalise_identifier(value: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _index_key(newest: str) -> bytes:
-    return hmac.new(base64.urlsafe_b64decode(newest), b"frontline-blind-index-v1",
-                    hashlib.sha256).digest()
+def _index_key(secret: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(secret)
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured("BLIND_INDEX_KEY must be url-safe base64") from exc
+    return hmac.new(raw, b"frontline-blind-index-v1", hashlib.sha256).digest()
+
+
+def index_secret() -> str:
+    """The secret the blind index is keyed with: BLIND_INDEX_KEY, else the oldest encryption
+    key (the last of FIELD_ENCRYPTION_KEYS)."""
+    return getattr(settings, "BLIND_INDEX_KEY", "") or _keys()[-1]
 
 
 def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash of the normalised value, for exact lookup; `purpose` separates uses."""
-    key = _index_key(_keys()[0])
+    key = _index_key(index_secret())
     message = f"{purpose}\x00{normalise_identifier(value)}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 

@@ -9,6 +9,8 @@ class DocumentsConfig(AppConfig):
     name = "frontline.documents"
     label = "documents"
     verbose_name = _("Documents")
+    # Encrypted values (manage.py rotate_keys re-encrypts them); no blind index.
+    encrypted_fields = [("documents.IssuedDocument", "context_encrypted", None, None)]
     navigation = [
         (_("Documents"), "documents:template_list", Action.VIEW),
         (_("Translations"), "documents:queue", Action.TRANSLATE),

@@ -13,6 +13,9 @@ class PeopleConfig(AppConfig):
         (_("Imports"), "people:import_list", Action.CHANGE),
     ]
     verbose_name = _("People")
+    # Encrypted values, with their blind index (manage.py rotate_keys re-encrypts them).
+    encrypted_fields = [("people.IdentityDocument", "number_encrypted", "number_index",
+                         "identity-document")]
 
     def home_cards(self, user):
         """Start-page figures of the registry, computed in the user's scope."""
