@@ -19,6 +19,16 @@ class ArrivalsConfig(AppConfig):
         (_("Hand-over"), "arrivals:batch_list", Action.VIEW),
     ]
 
+    def person_data(self, person):
+        from frontline.arrivals.services import person_data
+
+        return person_data(person)
+
+    def person_erase(self, actor, person):
+        from frontline.arrivals.services import person_erase
+
+        person_erase(actor, person)
+
     def home_cards(self, user):
         """Start-page figures of today's arrivals, in the user's scope."""
         from django.urls import reverse

@@ -862,3 +862,28 @@ from frontline.arrivals.handover import (  # noqa: E402 - re-exported: one servi
 )
 
 __all__ = ["batch_create", "batch_receive", "batches_alert_overdue"]
+
+
+# -- the requests of the people concerned, and retention ---------------------------------------
+
+def person_data(person: Any) -> dict[str, Any]:
+    """The arrivals' part of a copy of one person's data (document numbers decrypted)."""
+    from frontline.people.services import plain_rows
+
+    arrivals = list(Arrival.objects.filter(person=person).order_by("pk"))  # scoped-ok: caller
+    return {"arrivals": [
+        {**row, "doc_number": crypto.decrypt(a.doc_number_encrypted)
+         if a.doc_number_encrypted else ""}
+        for row, a in zip(plain_rows(arrivals), arrivals, strict=True)]}
+
+
+def person_erase(actor: Any, person: Any) -> None:
+    """Remove the personal data of a person's arrival records (retention or request); the
+    dates, nationality, destination and disposition stay for the figures."""
+    from frontline.people.services import PURGED_NAME
+
+    Arrival.objects.filter(person=person).update(  # scoped-ok: the caller checked the scope
+        family_name=PURGED_NAME, given_names="", birth_date=None, phone="",
+        destination_address="", seat="", doc_number_encrypted="", doc_number_index="",
+        doc_number_masked="", doc_expiry=None, guardian_name="", symptoms=[],
+        temperature=None, override_reason="")

@@ -14,6 +14,21 @@ class ObservationConfig(AppConfig):
         (_("Observation"), "observation:board", Action.VIEW),
     ]
 
+    def person_data(self, person):
+        from frontline.observation.services import person_data
+
+        return person_data(person)
+
+    def person_erase(self, actor, person):
+        from frontline.observation.services import person_erase
+
+        person_erase(actor, person)
+
+    def person_erase_refusal(self, person):
+        from frontline.observation.services import person_erase_refusal
+
+        return person_erase_refusal(person)
+
     def person_panel(self, user, person):
         """The person's observations on their page, and a link to start one."""
         from django.urls import reverse

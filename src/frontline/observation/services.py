@@ -853,7 +853,7 @@ def purge_candidates(*, actor: Any, older_than_days: int | None = None):
 def observation_purge(*, actor: Any, dry_run: bool = True, older_than_days: int | None = None,
                       limit: int = 5000) -> PurgeRun:
     """Remove the personal data of the people `purge_candidates` finds (or only count them)."""
-    from frontline.people.services import person_purge
+    from frontline.people.services import person_data_erase
 
     scope = scope_for(actor, Action.CONFIGURE)
     if scope.is_empty:
@@ -867,13 +867,8 @@ def observation_purge(*, actor: Any, dry_run: bool = True, older_than_days: int 
             observations += person.observation_count
             if dry_run:
                 continue
-            person_purge(actor=actor, person=person, reason=_(
+            person_data_erase(actor=actor, person=person, reason=_(
                 "retention: observation closed more than %(days)s days ago") % {"days": days})
-            HealthCheck.objects.filter(observation__person=person).update(  # scoped-ok: purged
-                note="")
-            Observation.objects.filter(person=person).update(  # scoped-ok: purged person
-                address="", end_reason="", transfer_reason="")
-            _purge_documents(person)
         run = PurgeRun.objects.create(
             jurisdiction_code=code or "11", dry_run=dry_run, older_than_days=days,
             people=len(candidates), observations=observations,
@@ -902,6 +897,35 @@ def purge_scheduled() -> str:
         return "already done today"
     run = observation_purge(actor=user, dry_run=False)
     return f"{run.people} people purged"
+
+
+def person_erase(actor: Any, person: Any) -> None:
+    """What observation holds of a person whose data is removed (retention or request): the
+    notes of their checks, addresses and reasons, and their certificates' files."""
+    HealthCheck.objects.filter(observation__person=person).update(  # scoped-ok: erased person
+        note="")
+    Observation.objects.filter(person=person).update(  # scoped-ok: erased person
+        address="", end_reason="", transfer_reason="")
+    _purge_documents(person)
+
+
+def person_erase_refusal(person: Any) -> str | None:
+    """An observation in progress keeps its data until it ends (public-health duty)."""
+    if Observation.objects.filter(  # scoped-ok: the caller checked the person's scope
+            person=person, status=ObservationStatus.ACTIVE).exists():
+        return _("The person is under medical observation: their data is kept until the "
+                 "observation ends.")
+    return None
+
+
+def person_data(person: Any) -> dict[str, Any]:
+    """Observation's part of a copy of one person's data."""
+    from frontline.people.services import plain_rows
+
+    observations = Observation.objects.filter(person=person).order_by("pk")  # scoped-ok
+    return {"observations": plain_rows(observations),
+            "health_checks": plain_rows(HealthCheck.objects.filter(  # scoped-ok: same person
+                observation__person=person).order_by("pk"))}
 
 
 def _purge_documents(person: Any) -> None:

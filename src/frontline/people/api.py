@@ -3,8 +3,12 @@ stays, travel, risk countries, duplicates and an MRZ reader for the desk."""
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -93,6 +97,11 @@ class PersonSerializer(serializers.ModelSerializer):
 PERSON_WRITE_FIELDS = services.PERSON_FIELDS
 
 
+class PersonRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="The request being answered "
+                                   "(who asked, when, how); it is logged.")
+
+
 @extend_schema_view(list=extend_schema(parameters=[
     OpenApiParameter("q", str, description="Name (any script, partial), document number "
                                            "(exact) or phone"),
@@ -103,7 +112,8 @@ PERSON_WRITE_FIELDS = services.PERSON_FIELDS
     OpenApiParameter("from_risk_country", bool),
 ]))
 class PersonViewSet(ScopedModelViewSet):
-    """People in your scope, with computed flags; writes go through the registry's services."""
+    """People in your scope, with computed flags; writes go through the registry's services.
+    `data-copy` and `erase` answer the person's own requests (PIPL art. 45, 47)."""
 
     queryset = Person.objects.all()  # scoped-ok: restricted in get_queryset
     serializer_class = PersonSerializer
@@ -141,6 +151,35 @@ class PersonViewSet(ScopedModelViewSet):
             raise as_drf_error(exc) from exc
         serializer.instance = selectors.person_detail(actor=self.request.user,
                                                       pk=serializer.instance.pk)
+
+    @extend_schema(request=PersonRequestSerializer, responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="data-copy")
+    def data_copy(self, request, pk=None):
+        """Everything held about the person (document numbers in full), for their request to
+        see or copy it; needs the right to reveal personal data; logged."""
+        body = PersonRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            copy = services.person_data_copy(actor=request.user, person=self.get_object(),
+                                             reason=body.validated_data["reason"])
+        except ValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(json.loads(json.dumps(copy, cls=DjangoJSONEncoder)))
+
+    @extend_schema(request=PersonRequestSerializer, responses={200: PersonSerializer})
+    @action(detail=True, methods=["post"])
+    def erase(self, request, pk=None):
+        """Delete the person's personal data on their request (refused during an
+        observation); needs the right to reveal personal data; logged."""
+        body = PersonRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            person = services.person_erase(actor=request.user, person=self.get_object(),
+                                           reason=body.validated_data["reason"])
+        except ValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(PersonSerializer(selectors.person_detail(
+            actor=request.user, pk=person.pk)).data)
 
 
 class RevealSerializer(serializers.Serializer):

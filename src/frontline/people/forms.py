@@ -93,6 +93,12 @@ class PersonCreateForm(PersonForm):
         self.fields["doc_country"].choices = country_choices()
 
 
+class PersonRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("the request"), max_length=300,
+        help_text=_("Who asked, when and how (e.g. the letter's reference); it is logged."))
+
+
 class RevealForm(forms.Form):
     reason = forms.CharField(label=_("reason"), max_length=300,
                              help_text=_("Why you need the full number; it is logged."))

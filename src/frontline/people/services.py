@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
+from django_countries.fields import Country
 
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
 from frontline.audit.models import AccessEvent, ChangeAction
@@ -444,3 +445,96 @@ def duplicate_decide(*, actor: Any, candidate: Any, same_person: bool,
         change_record(actor=actor, action=ChangeAction.EVENT, obj=candidate,
                       event=f"duplicate.{candidate.status}")
     return candidate
+
+
+# -- requests of the people concerned (PIPL art. 44–47) ----------------------------------------
+
+# Fields never put in a copy: encrypted values appear decrypted under their own name, and
+# search keys are the system's, not the person's data.
+_COPY_SKIP = ("search_text", "name_key")
+
+
+def plain_rows(objects: Any) -> list[dict[str, Any]]:
+    """The concrete field values of rows, for a copy of one person's data: encrypted values
+    and blind indexes are left out (the caller adds what the person may read decrypted)."""
+    rows = []
+    for obj in objects:
+        row = {}
+        for f in obj._meta.concrete_fields:
+            if f.attname in _COPY_SKIP or f.attname.endswith(("_encrypted", "_index")):
+                continue
+            value = getattr(obj, f.attname)
+            row[f.attname] = value.code if isinstance(value, Country) else value
+        rows.append(row)
+    return rows
+
+
+def _app_hooks(name: str) -> list[Any]:
+    from django.apps import apps
+
+    return [getattr(config, name) for config in apps.get_app_configs()
+            if config.name.startswith("frontline.") and hasattr(config, name)]
+
+
+def person_data_copy(*, actor: Any, person: Person, reason: str) -> dict[str, Any]:
+    """Everything Frontline holds about one person, for a request to see or copy it (PIPL
+    art. 45): the registry's record with its documents (numbers decrypted), stays, travel and
+    categories, and what other apps hold through their AppConfig's `person_data(person)`.
+    Only someone who may reveal personal data there does it, with a reason; it is logged."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason (the request you are answering).")})
+    with transaction.atomic():
+        person = get_in_scope(Person, actor, Action.VIEW, pk=person.pk)
+        if not scope_for(actor, Action.REVEAL).covers_code(person.jurisdiction_code):
+            raise PermissionDenied(_("Your role may not reveal personal data."))
+        documents = list(IdentityDocument.objects.filter(person=person).order_by("pk"))
+        copy = {
+            "person": plain_rows([person])[0],
+            "categories": list(person.category_links.values_list("category", flat=True)),
+            "identity_documents": [
+                {**row, "number": crypto.decrypt(doc.number_encrypted)}
+                for row, doc in zip(plain_rows(documents), documents, strict=True)],
+            "lodging_stays": plain_rows(LodgingStay.objects.filter(person=person).order_by("pk")),
+            "travel": plain_rows(Travel.objects.filter(person=person).order_by("pk")),
+        }
+        for hook in _app_hooks("person_data"):
+            copy.update(hook(person))
+        access_record(actor=actor, event=AccessEvent.EXPORT, object_type="people.person",
+                      obj=person, jurisdiction_code=person.jurisdiction_code, reason=reason,
+                      detail={"copy": sorted(copy)})
+    return copy
+
+
+def person_erase(*, actor: Any, person: Person, reason: str) -> Person:
+    """Delete one person's personal data on their request (PIPL art. 47): the registry's
+    record is purged as by the retention rule (statistics keep age band, sex, nationality,
+    area and dates) and every app removes what it holds (AppConfig `person_erase`). Refused
+    while another app must still keep it (AppConfig `person_erase_refusal`, e.g. during an
+    observation). The office's district staff do it, with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason (the request you are answering).")})
+    with transaction.atomic():
+        person = get_in_scope(Person, actor, Action.CHANGE, for_update=True, pk=person.pk)
+        if not scope_for(actor, Action.REVEAL).covers_code(person.jurisdiction_code):
+            raise PermissionDenied(_("Only the office's staff who may reveal personal data "
+                                     "delete it on request."))
+        refusals = [text for hook in _app_hooks("person_erase_refusal")
+                    if (text := hook(person))]
+        if refusals:
+            raise ValidationError(refusals)
+        person = person_data_erase(actor=actor, person=person, reason=reason)
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=person, event="person.erase",
+                      after={"reason": reason})
+    return person
+
+
+def person_data_erase(*, actor: Any, person: Person, reason: str) -> Person:
+    """Remove one person's personal data from every app (AppConfig `person_erase(actor,
+    person)`: arrivals, observations and their documents, …) and purge the registry's record.
+    Used on request and by the retention purge; the caller has checked that it may."""
+    with transaction.atomic():
+        for hook in _app_hooks("person_erase"):
+            hook(actor, person)
+        return person_purge(actor=actor, person=person, reason=reason)

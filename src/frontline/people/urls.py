@@ -9,6 +9,7 @@ urlpatterns = [
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/request/<str:kind>/", views.person_request, name="person_request"),
     path("people/<int:pk>/documents/", views.document_add, name="document_add"),
     path("people/<int:pk>/travel/", views.travel_add, name="travel_add"),
     path("people/<int:pk>/stays/", views.stay_add, name="stay_add"),

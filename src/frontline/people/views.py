@@ -4,10 +4,14 @@ the duplicate review queue."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,6 +28,7 @@ from frontline.people.forms import (
     PersonCreateForm,
     PersonFilterForm,
     PersonForm,
+    PersonRequestForm,
     RevealForm,
     RiskCountryForm,
     StayForm,
@@ -369,3 +374,37 @@ def duplicate_decide(request, pk: int):
     else:
         messages.success(request, _("The pair was decided."))
     return redirect("people:duplicate_list")
+
+
+# -- requests of the people concerned (PIPL) ---------------------------------------------------
+
+@login_required
+def person_request(request, pk: int, kind: str):
+    """A person's request to receive a copy of their data (`copy`: a JSON file) or to have it
+    deleted (`erase`), answered by the office with the reason; both are logged."""
+    if kind not in ("copy", "erase"):
+        raise Http404
+    person = selectors.person_detail(actor=request.user, pk=pk)
+    if not request.user.scope_for(Action.REVEAL).covers_code(person.jurisdiction_code):
+        raise Http404
+    form = PersonRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            if kind == "copy":
+                copy = services.person_data_copy(actor=request.user, person=person,
+                                                 reason=reason)
+                response = HttpResponse(
+                    json.dumps(copy, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+                    content_type="application/json; charset=utf-8")
+                response["Content-Disposition"] = (
+                    f'attachment; filename="person-{person.pk}-data.json"')
+                return response
+            services.person_erase(actor=request.user, person=person, reason=reason)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("The person's personal data was deleted."))
+            return redirect("people:person_detail", pk=person.pk)
+    return render(request, "people/person_request.html",
+                  {"person": person, "form": form, "kind": kind})

@@ -42,3 +42,26 @@ def test_other_street_cannot_open_her(page, live_tree):
     browser_login(page, "street")
     assert page.goto(f"/people/{person.pk}/").status == 404
     assert page.request.get(f"/api/v1/people/{person.pk}/").status == 404
+
+
+def test_a_person_asks_for_their_data_to_be_deleted(page, live_tree):
+    """The office answers a deletion request from the person's page: the reason is asked
+    for, the data goes, the page says so."""
+    from frontline.people.models import Person
+    from frontline.people.tests.factories import add_passport, make_person
+
+    person = make_person(live_tree)
+    add_passport(live_tree, person)
+    browser_login(page, "district")
+    page.goto(f"/people/{person.pk}/")
+    page.click("#person-requests a[href$='/request/erase/']")
+    page.wait_for_url("**/request/erase/")
+    page.click("#person-request-submit")  # no reason: refused, nothing deleted
+    page.wait_for_selector(".errorlist")
+    assert Person.objects.get(pk=person.pk).purged_at is None
+    page.fill("input[name=reason]", "letter of 2026-11-20, ref. A-17")
+    page.click("#person-request-submit")
+    page.wait_for_url(f"**/people/{person.pk}/")
+    page.wait_for_selector(".messages .message.success")
+    assert Person.objects.get(pk=person.pk).purged_at is not None
+    assert page.locator("#person-requests").count() == 0
