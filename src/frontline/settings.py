@@ -68,10 +68,12 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_countries",
+    # Before django_tasks_db: its `db_worker` command is frontline.core's (with heartbeats and
+    # the recovery of tasks a dead worker left running).
+    "frontline.core",
     "django_tasks",
     "django_tasks_db",
-    "django_countries",
-    "frontline.core",
     "frontline.areas",
     "frontline.accounts",
     "frontline.people",
@@ -93,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "frontline.core.middleware.RequestIdMiddleware",
+    "frontline.api.middleware.RejectNulQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "frontline.core.middleware.RequestSizeLimitMiddleware",
     "frontline.accounts.middleware.SessionTimeoutMiddleware",
     "frontline.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -175,6 +179,14 @@ TASKS = {
         "BACKEND": env_str("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Each worker writes a heartbeat every TASKS_HEARTBEAT_SECONDS. A task left running by a
+# worker that is gone (its process ended on this machine, or no heartbeat from another machine
+# for TASKS_LEASE_SECONDS) is queued again, at most TASKS_MAX_ATTEMPTS times in all.
+TASKS_HEARTBEAT_SECONDS = env_int("TASKS_HEARTBEAT_SECONDS", 10, minimum=1)
+TASKS_LEASE_SECONDS = env_int("TASKS_LEASE_SECONDS", 120, minimum=10)
+TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 3, minimum=1)
+# How long the answers to API requests sent with an Idempotency-Key are kept.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
 
 # --- Authentication -------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -312,7 +324,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "frontline.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "frontline.api.schema.FrontlineAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
@@ -326,6 +338,11 @@ REST_FRAMEWORK = {
     # X-Forwarded-For; with 0 (no proxy) the header is ignored, so it cannot forge the
     # address the anonymous rate limit counts.
     "NUM_PROXIES": env_int("PROXY_COUNT", 0, minimum=0),
+    "DEFAULT_PARSER_CLASSES": [
+        "frontline.api.parsers.JSONParser",
+        "frontline.api.parsers.FormParser",
+        "frontline.api.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "frontline.api.exceptions.exception_handler",
     "DEFAULT_FILTER_BACKENDS": [],
 }

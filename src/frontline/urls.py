@@ -18,3 +18,5 @@ for _config in apps.get_app_configs():
             f"{_name}.urls"):
         urlpatterns.append(path("", include(f"{_name}.urls")))
 urlpatterns.append(path("", include("frontline.api.urls")))
+
+handler404 = "frontline.api.exceptions.page_not_found"

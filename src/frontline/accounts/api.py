@@ -14,8 +14,9 @@ from frontline.core.permissions import Action
 
 
 class RoleAssignmentSerializer(serializers.ModelSerializer):
-    jurisdiction = serializers.CharField(source="jurisdiction.code", default=None)
-    place = serializers.IntegerField(source="place_id", default=None)
+    jurisdiction = serializers.CharField(source="jurisdiction.code", default=None,
+                                         allow_null=True)
+    place = serializers.IntegerField(source="place_id", default=None, allow_null=True)
 
     class Meta:
         model = RoleAssignment

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,7 @@ from frontline.core.permissions import Action
 
 DIVISION_COLUMNS = ["code", "name", "level", "parent_code"]
 MAX_DIVISION_FILE_BYTES = 20 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -75,6 +78,9 @@ def division_rows_parse(data: bytes) -> list[DivisionRow]:
             if not any(v.strip() for v in values):
                 continue
             error = _("too many columns") if len(values) > 4 else ""
+            if not error and any(_CONTROL.search(v) for v in values):
+                # NUL and other control characters: PostgreSQL refuses NUL in text outright.
+                error = _("the row contains control characters")
             values = [*values, "", "", ""][:4]
             rows.append(DivisionRow(line, values[0].strip(), values[1].strip(),
                                     values[2].strip().lower(), values[3].strip(), error))
@@ -98,6 +104,7 @@ def divisions_load(
     if root:
         rows = [r for r in rows if r.code.startswith(root) or root.startswith(r.code)]
     existing = {j.code: j for j in Jurisdiction.objects.all()}
+    known = sorted(existing)  # every code, existing or accepted, for the prefix check
     rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
     rows = sorted(rows, key=lambda r: (rank.get(r.level, 99), r.line))
     seen: dict[str, int] = {}
@@ -119,9 +126,10 @@ def divisions_load(
             continue
         parent_code = row.parent_code
         if row.level in Level.values and not parent_code and row.level == Level.DISTRICT:
-            parent_code = next((c for c in sorted(existing, key=len)
-                                if existing[c].level == Level.CITY and row.code.startswith(c)
-                                and c != row.code), "")
+            cities = [c for c, j in existing.items() if j.level == Level.CITY]
+            cities += [c for c, r in accepted.items() if r.level == Level.CITY]
+            parent_code = next((c for c in sorted(cities, key=len)
+                                if row.code.startswith(c) and c != row.code), "")
         parent_level = None
         if parent_code:
             if parent_code in accepted:
@@ -136,12 +144,18 @@ def divisions_load(
         if errors:
             report.rejected.append((row.line, "; ".join(str(e) for e in errors)))
             continue
+        clash = _prefix_clash(row.code, parent_code, known, new=row.code not in existing)
+        if clash:
+            report.rejected.append((row.line, clash))
+            continue
         if scope is not None and not scope.covers_code(row.code):
             report.rejected.append((row.line, _("code %(code)s is outside your jurisdiction")
                                     % {"code": row.code}))
             continue
         row.parent_code = parent_code
         accepted[row.code] = row
+        if row.code not in existing:
+            bisect.insort(known, row.code)
 
     with transaction.atomic():
         to_create: list[Jurisdiction] = []
@@ -190,6 +204,22 @@ def divisions_load(
                     after={**report.as_dict(), "changed_codes": changed_codes[:200]},
                 )
     return report
+
+
+def _prefix_clash(code: str, parent_code: str, known: list[str], *, new: bool) -> str:
+    """Why `code` would break "a code starts with another exactly when the other is above it"
+    (scope is a code prefix, so city 11 would see all of an unrelated city 1101), or ""."""
+    for n in range(len(parent_code) + 1, len(code)):
+        i = bisect.bisect_left(known, code[:n])
+        if i < len(known) and known[i] == code[:n]:
+            return (_("code %(code)s starts with %(other)s, which is not above it")
+                    % {"code": code, "other": code[:n]})
+    if new:
+        i = bisect.bisect_left(known, code)
+        if i < len(known) and known[i].startswith(code) and known[i] != code:
+            return (_("code %(code)s is the beginning of %(other)s, which is not below it")
+                    % {"code": code, "other": known[i]})
+    return ""
 
 
 PLACE_FIELDS = ["name", "name_en", "kind", "jurisdiction", "location", "address", "capacity",

@@ -26,6 +26,7 @@ from frontline.arrivals.models import (
     TravelMode,
 )
 from frontline.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, as_drf_error
+from frontline.core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from frontline.core.models import scope_for
 from frontline.core.permissions import Action
 from frontline.people.models import DocumentType
@@ -68,6 +69,9 @@ class ArrivalSerializer(serializers.ModelSerializer):
     check_in = serializers.BooleanField(write_only=True, required=False, default=False,
                                         help_text="Check the new arrival in at once (the "
                                                   "suggested disposition).")
+    version = serializers.IntegerField(required=False,
+                                       help_text="Send the version you read with a change: a "
+                                                 "change based on an outdated copy answers 409.")
 
     class Meta:
         model = Arrival
@@ -84,7 +88,7 @@ class ArrivalSerializer(serializers.ModelSerializer):
                             "jurisdiction_code", "doc_number_masked", "mrz_verified",
                             "suggested_disposition", "suggested_rule", "disposition",
                             "override_reason", "person", "checked_in_at", "batch",
-                            "received_at", "version", "created_at"]
+                            "received_at", "created_at"]
         extra_kwargs = {"travel_date": {"required": False}, "family_name": {"required": False}}
 
     def __init__(self, *args, **kwargs):
@@ -161,6 +165,13 @@ class ArrivalViewSet(ScopedModelViewSet):
                                       status=p.get("status", ""), day=day,
                                       query=p.get("q", "")[:60])
 
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Register an arrival at the desk; with `check_in`, check it in at once. Send an
+        `Idempotency-Key` to retry safely after a timeout."""
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = serializer.validated_data
         fields = _data(data)
@@ -176,15 +187,18 @@ class ArrivalViewSet(ScopedModelViewSet):
         if "destination" in serializer.validated_data:
             fields["destination"] = serializer.validated_data["destination"]
         serializer.instance = _service(services.arrival_update, actor=self.request.user,
-                                       arrival=serializer.instance, data=fields)
+                                       arrival=serializer.instance, data=fields,
+                                       expected_version=serializer.validated_data.get("version"))
 
     def get_action(self):
         if self.action in ("scan", "board", "pass_code"):
             return Action.VIEW
         return super().get_action()
 
-    @extend_schema(request=ArrivalCheckInSerializer, responses={200: ArrivalSerializer})
+    @extend_schema(request=ArrivalCheckInSerializer, responses={200: ArrivalSerializer},
+                   parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"], url_path="check-in")
+    @idempotent
     def check_in(self, request, pk=None):
         arrival = self.get_object()
         body = ArrivalCheckInSerializer(data=request.data)

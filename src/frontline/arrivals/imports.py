@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -45,6 +46,8 @@ COLUMNS = {
 }
 REQUIRED = ("family_name", "doc_number", "travel_date")
 MAX_ERRORS = 200
+
+logger = logging.getLogger(__name__)
 
 
 def _media(relative: str) -> Path:
@@ -115,7 +118,12 @@ def _travel_date(value: str) -> str:
 
 
 def expected_import_run(job_id: int) -> ArrivalImport | None:
-    """Read a stored arrival list into expected arrivals (the task's work)."""
+    """Read a stored arrival list into expected arrivals (the task's work).
+
+    The arrivals are written in one transaction, each row in its own savepoint (a bad row is
+    reported and skipped): a file refused part-way (its XML broken after the first rows) or
+    a failure leaves none of them, and the list always ends done or refused, with a message.
+    """
     from frontline.people.imports.files import ImportRefused, file_open
 
     job = ArrivalImport.objects.filter(pk=job_id).select_related(  # scoped-ok: a task
@@ -127,43 +135,20 @@ def expected_import_run(job_id: int) -> ArrivalImport | None:
     created = total = 0
     try:
         opened = file_open(path, job.file_name)
-        rows = opened.rows()
-        header = None
-        for line, cells in rows:
-            if header is None:
-                header = _header(cells)
-                missing = [f for f in REQUIRED if f not in header.values()]
-                if missing:
-                    raise ImportRefused(_("The list has no column for: %(columns)s")
-                                        % {"columns": ", ".join(missing)})
-                continue
-            if not any((c or "").strip() for c in cells):
-                continue
-            total += 1
-            data = {field: (cells[i] if i < len(cells) else "") for i, field in header.items()}
-            data["travel_date"] = _travel_date(data.get("travel_date", ""))
-            if data.get("birth_date"):
-                data["birth_date"] = _travel_date(data["birth_date"])
-            try:
-                clean = services.clean_arrival_data(data)
-                with transaction.atomic():
-                    arrival = Arrival(source=Source.IMPORT, status=ArrivalStatus.EXPECTED,
-                                      transfer_point=job.transfer_point,
-                                      desk_place=job.transfer_point,
-                                      jurisdiction_code=job.transfer_point.jurisdiction_code,
-                                      import_job=job)
-                    services._apply(arrival, clean)  # noqa: SLF001 - one cleaning for all
-                    services._save_new(arrival)  # noqa: SLF001
-                created += 1
-            except (ValidationError, IntegrityError) as exc:
-                if len(errors) < MAX_ERRORS:
-                    messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-                    errors.append({"line": line, "errors": messages[:5]})
+        with transaction.atomic():
+            created, total = _read_rows(job, opened.rows(), errors)
         job.status = ImportStatus.DONE
         job.message = ""
     except ImportRefused as exc:
+        errors, created, total = [], 0, 0
         job.status = ImportStatus.REFUSED
         job.message = exc.message
+    except Exception:
+        logger.exception("arrival list %s: reading it failed", job.pk)
+        errors, created, total = [], 0, 0
+        job.status = ImportStatus.REFUSED
+        job.message = _("The list could not be read because of an error on the server; nothing "
+                        "was imported. Try again or tell the administrator.")
     finally:
         path.unlink(missing_ok=True)
     job.rows_total, job.created, job.errors = total, created, errors
@@ -173,3 +158,44 @@ def expected_import_run(job_id: int) -> ArrivalImport | None:
                   after={"status": job.status, "rows": total, "created": created,
                          "errors": len(errors)})
     return job
+
+
+def _read_rows(job: ArrivalImport, rows: Any, errors: list[dict[str, Any]]) -> tuple[int, int]:
+    """Create an expected arrival for each good row; (created, data rows)."""
+    from frontline.people.imports.files import ImportRefused
+
+    created = total = 0
+    header = None
+    for line, cells in rows:
+        if header is None:
+            header = _header(cells)
+            missing = [f for f in REQUIRED if f not in header.values()]
+            if missing:
+                raise ImportRefused(_("The list has no column for: %(columns)s")
+                                    % {"columns": ", ".join(missing)})
+            continue
+        if not any((c or "").strip() for c in cells):
+            continue
+        total += 1
+        data = {field: (cells[i] if i < len(cells) else "") for i, field in header.items()}
+        data["travel_date"] = _travel_date(data.get("travel_date", ""))
+        if data.get("birth_date"):
+            data["birth_date"] = _travel_date(data["birth_date"])
+        try:
+            clean = services.clean_arrival_data(data)
+            with transaction.atomic():
+                arrival = Arrival(source=Source.IMPORT, status=ArrivalStatus.EXPECTED,
+                                  transfer_point=job.transfer_point,
+                                  desk_place=job.transfer_point,
+                                  jurisdiction_code=job.transfer_point.jurisdiction_code,
+                                  import_job=job)
+                services._apply(arrival, clean)  # noqa: SLF001 - one cleaning for all
+                services._save_new(arrival)  # noqa: SLF001
+            created += 1
+        except (ValidationError, IntegrityError) as exc:
+            if len(errors) < MAX_ERRORS:
+                messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+                errors.append({"line": line, "errors": messages[:5]})
+    if header is None:
+        raise ImportRefused(_("The file has no header row."))
+    return created, total

@@ -208,7 +208,7 @@ def clean_arrival_data(data: dict[str, Any], *, partial: bool = False,
     if not partial or "family_name" in data:
         out["family_name"] = out.get("family_name", "").upper()
         out["given_names"] = out.get("given_names", "").upper()
-        if not out["family_name"]:
+        if not any(ch.isalpha() for ch in out["family_name"]):  # not only invisible controls
             fail(_error("family_name", _("The family name is required."), "name_required"))
 
     if not partial or "travel_mode" in data:
@@ -509,11 +509,17 @@ def arrival_register(*, actor: Any, transfer_point: Place | None, data: dict[str
     return arrival
 
 
-def arrival_update(*, actor: Any, arrival: Arrival, data: dict[str, Any]) -> Arrival:
-    """Staff correct a registration before check-in."""
+def arrival_update(*, actor: Any, arrival: Arrival, data: dict[str, Any],
+                   expected_version: int | None = None) -> Arrival:
+    """Staff correct a registration before check-in. With `expected_version`, a correction
+    based on an outdated copy is refused (the desk and the destination both see an arrival in
+    transit; neither loses the other's change)."""
     clean = clean_arrival_data(data, partial=True)
     with transaction.atomic():
         arrival = get_in_scope(Arrival, actor, Action.CHANGE, for_update=True, pk=arrival.pk)
+        if expected_version is not None and arrival.version != expected_version:
+            raise ValidationError(_("Someone else changed this record while you were editing "
+                                    "it. Reload it and make your change again."), code="stale")
         if arrival.status not in EDITABLE:
             raise _error(None, _("A checked-in arrival cannot be edited here."), "not_editable")
         before = snapshot(arrival)

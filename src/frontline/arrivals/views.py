@@ -303,9 +303,10 @@ RULE_FIELDS = ["name", "priority", "effective_from", "effective_to", "destinatio
 
 @login_required
 def rule_edit(request, pk: int | None = None):
-    if not request.user.can(Action.CONFIGURE):
-        raise PermissionDenied
+    # Another office's rule is 404 (like one that does not exist); a new rule needs the right.
     rule = get_in_scope(SortingRule, request.user, Action.CONFIGURE, pk=pk) if pk else None
+    if rule is None and not request.user.can(Action.CONFIGURE):
+        raise PermissionDenied
     initial = {"effective_from": timezone.localdate()}
     if rule is not None:
         initial = {name: getattr(rule, name) for name in RULE_FIELDS}

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, viewsets
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status, viewsets
 
 from frontline.core.models import RestrictedQuerySet
 from frontline.core.permissions import Action
@@ -18,9 +19,21 @@ from frontline.core.permissions import Action
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+class Conflict(exceptions.APIException):
+    """409: the request conflicts with the record's current state (an edit based on an
+    outdated copy, a request with the same idempotency key still running)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The record was changed by someone else.")
+    default_code = "conflict"
+
+
 def as_drf_error(exc: Exception) -> Exception:
-    """Turn a service's Django error into the API's error with the same messages."""
+    """Turn a service's Django error into the API's error with the same messages; an edit
+    refused as based on an outdated copy (code "stale") is a 409 Conflict."""
     if isinstance(exc, DjangoValidationError):
+        if getattr(exc, "code", None) == "stale":
+            return Conflict(exc.messages[0], code="stale")
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(
                 {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}

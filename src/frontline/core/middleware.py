@@ -1,10 +1,16 @@
-"""Request id middleware: every request gets an id, echoed in X-Request-ID, logs and audit."""
+"""Request id middleware: every request gets an id, echoed in X-Request-ID, logs and audit.
+Request size middleware: a body larger than anything Frontline reads is refused unread."""
 
 from __future__ import annotations
 
 import logging
 import re
 import uuid
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from frontline.core.context import client_ip_var, request_id_var
 
@@ -34,3 +40,43 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get() or "-"
         return True
+
+
+# The other fields and the multipart framing around the largest file a page accepts (the
+# imports' own check allows 1 MB; this stays above it, so theirs answers first).
+UPLOAD_OVERHEAD = 2 * 1024 * 1024
+
+
+def request_body_limit(request) -> int | None:
+    """The largest body Frontline reads: a multipart upload up to the import size, any other
+    body up to DATA_UPLOAD_MAX_MEMORY_SIZE (which DRF does not apply to JSON itself)."""
+    if request.content_type == "multipart/form-data":
+        return settings.IMPORT_MAX_MB * 1024 * 1024 + UPLOAD_OVERHEAD
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class RequestSizeLimitMiddleware:
+    """Answers 413 to a body declared larger than `request_body_limit`, before anything reads
+    it: Django would otherwise stream a file of any size to disk before a view could refuse
+    it, and DRF would read a JSON body of any size into memory."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = request_body_limit(request)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django itself refuses an invalid length when the body is read
+        if limit is not None and length > limit:
+            return self.too_large(request, limit)
+        return self.get_response(request)
+
+    @staticmethod
+    def too_large(request, limit: int):
+        message = _("What you sent is larger than %(mb)s MB, the most Frontline accepts. Send "
+                    "a smaller file, or split it into several.") % {"mb": limit // (1024 * 1024)}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=413)
+        return render(request, "413.html", {"message": message}, status=413)

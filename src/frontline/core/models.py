@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from frontline.core.permissions import Action, Scope, next_code
 
@@ -127,3 +129,57 @@ def get_in_scope(model: type[models.Model], user: Any, action: Action | str, *,
         return qs.get(**lookup)
     except model.DoesNotExist:
         raise OutOfScope() from None
+
+
+class WorkerHeartbeat(models.Model):
+    """A running task worker (`manage.py db_worker`): where it runs and when it was last seen.
+
+    A task left RUNNING by a worker that is gone (killed, its machine lost) is found through
+    this row and put back in the queue (`frontline.core.workers.tasks_requeue_stale`).
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    # The process's start time as the kernel counts it, so that a reused pid is not taken
+    # for the worker that held it (0 where the system does not say).
+    pid_started = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("task worker")
+        verbose_name_plural = _("task workers")
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"
+
+
+class IdempotencyKey(models.Model):
+    """The answer to one API request sent with an `Idempotency-Key` header.
+
+    A client that did not hear the answer (a timeout, a dropped connection, a restarted
+    database) sends the same request again with the same key and gets the first answer;
+    nothing is written twice. The key is stored in the transaction of the request's writes,
+    so either both are stored or neither. Keys are kept for IDEMPOTENCY_KEY_HOURS.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "key"],
+                                               name="core_idempotency_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

@@ -11,6 +11,9 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
     # Encrypted values (manage.py rotate_keys re-encrypts them); no blind index.
     encrypted_fields = [("documents.IssuedDocument", "context_encrypted", None, None)]
+    # A batch whose worker died too often fails, saying so (frontline.core.workers).
+    tasks_abandoned = {"frontline.documents.tasks.render_batch":
+                       "frontline.documents.services.issuing.batch_abandoned"}
     navigation = [
         (_("Documents"), "documents:template_list", Action.VIEW),
         (_("Translations"), "documents:queue", Action.TRANSLATE),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,8 +155,14 @@ def xliff_export(units: list[ExportUnit], language: str) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _inline_text(element: Any) -> str:
+MAX_INLINE_DEPTH = 20
+
+
+def _inline_text(element: Any, depth: int = 0) -> str:
     """The text of a <source>/<target>, with <ph equiv> turned back into placeholders."""
+    if depth > MAX_INLINE_DEPTH:
+        raise ExchangeError(_("inline elements are nested more than %(n)s deep")
+                            % {"n": MAX_INLINE_DEPTH})
     parts = [element.text or ""]
     for child in element:
         tag = child.tag.split("}", 1)[-1]
@@ -166,7 +173,7 @@ def _inline_text(element: Any) -> str:
                                     % {"value": equiv[:40]})
             parts.append(equiv)
         elif tag in ("mrk", "pc"):
-            parts.append(_inline_text(child))
+            parts.append(_inline_text(child, depth + 1))
         else:
             raise ExchangeError(_("unsupported inline element <%(tag)s>") % {"tag": tag[:20]})
         parts.append(child.tail or "")
@@ -231,11 +238,26 @@ def xlsx_export(units: list[ExportUnit], language: str) -> bytes:
     return out.getvalue()
 
 
-def check_xlsx_archive(data: bytes) -> None:
-    """Refuse an archive by its declared entries and sizes, before unpacking anything.
+def _read_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
+    """A part's bytes, read in chunks, so never more than its declared size is inflated."""
+    try:
+        with archive.open(entry) as part:
+            return b"".join(iter(lambda: part.read(1 << 16), b""))
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        # A checksum or size that does not match the data (a zip bomb declaring small sizes
+        # stops at them and fails here), data that is not deflate, or an encrypted part.
+        raise ExchangeError(_("the file is not a valid .xlsx archive")) from exc
 
-    Python's zipfile never unpacks more than an entry's declared size, so bounding the
-    declared sizes bounds the work.
+
+def check_xlsx_archive(data: bytes) -> bytes:
+    """Refuse an archive by its declared entries and sizes, before unpacking anything; return
+    the workbook packed again from its parts as read, for openpyxl to open.
+
+    Python's zipfile never returns more than an entry's declared size when a part is read in
+    chunks, so bounding the declared sizes bounds the work. One unbounded read() (openpyxl
+    reads the workbook and styles parts so) first inflates all of a part's compressed data
+    and only then cuts it to the declared size: a part declaring 300 bytes, with the matching
+    checksum, can inflate to gigabytes. The copy openpyxl reads holds only what was checked.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -258,13 +280,20 @@ def check_xlsx_archive(data: bytes) -> None:
             raise ExchangeError(_("the archive is not an Excel workbook"))
         # A workbook never declares a DTD; refuse entities in any part before openpyxl reads
         # them (it parses with defusedxml too, but not every part the same way).
-        for entry in entries:
-            if entry.filename.endswith((".xml", ".rels", ".vml")):
-                with archive.open(entry) as part:
-                    head = part.read().upper()
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise ExchangeError(_("the file declares a DTD or entities, which are "
-                                          "refused"))
+        checked = io.BytesIO()
+        with zipfile.ZipFile(checked, "w", zipfile.ZIP_DEFLATED) as copy:
+            for entry in entries:
+                content = _read_part(archive, entry)
+                if entry.filename.endswith((".xml", ".rels", ".vml")):
+                    if b"\x00" in content:  # UTF-16 (which would hide a DTD from this scan)
+                        raise ExchangeError(_("a part of the workbook is not UTF-8 XML; open "
+                                              "it in Excel and save it again"))
+                    head = content.upper()
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise ExchangeError(_("the file declares a DTD or entities, which are "
+                                              "refused"))
+                copy.writestr(entry.filename, content)
+    return checked.getvalue()
 
 
 def _unneutralise(value: Any) -> str:
@@ -275,7 +304,7 @@ def _unneutralise(value: Any) -> str:
 
 
 def xlsx_parse(data: bytes, *, languages: list[str]) -> ImportedFile:
-    check_xlsx_archive(data)
+    data = check_xlsx_archive(data)
     from openpyxl import load_workbook
 
     try:
@@ -338,7 +367,7 @@ def people_rows_parse(data: bytes, *, filename: str) -> list[dict[str, str]]:
         if detect_format(data) != "xlsx":
             raise ExchangeError(_("the content of the file is not %(format)s")
                                 % {"format": "XLSX"})
-        check_xlsx_archive(data)
+        data = check_xlsx_archive(data)
         from openpyxl import load_workbook
 
         try:
@@ -359,7 +388,12 @@ def people_rows_parse(data: bytes, *, filename: str) -> list[dict[str, str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ExchangeError(_("the file is not UTF-8 text")) from exc
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # a field past the size limit, an unclosed quote
+            raise ExchangeError(_("the CSV file cannot be read at line %(line)s")
+                                % {"line": reader.line_num}) from exc
     if not rows:
         raise ExchangeError(_("the file is empty"))
     header = [h.strip().lower() for h in rows[0]]

@@ -424,8 +424,12 @@ def _layout(items: list[RenderItem]):
 def _pages_per_item(document, count: int) -> list[list]:
     """Split a rendered document's pages by article (each starts on a new page)."""
     groups: list[list] = []
+    seen: set[str] = set()
     for page in document.pages:
-        starts = [name for name in page.anchors if name.startswith("doc-")]
+        # An article longer than a page has its anchor on each of its pages: only the first
+        # page it appears on starts it.
+        starts = [name for name in page.anchors if name.startswith("doc-") and name not in seen]
+        seen.update(starts)
         if starts or not groups:
             groups.append([])
         groups[-1].append(page)
@@ -453,7 +457,7 @@ def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> Non
     under the final name. `durable` also waits for the disk (fsync); a batch skips that per
     file and checks each file is complete (`is_complete_pdf`) before trusting it again."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(content)
@@ -465,6 +469,14 @@ def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> Non
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def discard_partial(path: Path) -> None:
+    """Remove what a process killed while writing `path` left (its temporary files): call it
+    only when nobody else may be writing `path`."""
+    for leftover in path.parent.glob(f".tmp-{path.name}-*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def is_complete_pdf(path: Path) -> bool:
@@ -485,7 +497,7 @@ def write_zip_atomically(path: Path, members: list[tuple[Path, str]]) -> None:
     import zipfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -526,7 +538,8 @@ def _process_pool(processes: int):
 
             # spawn, not fork: the parent may hold database connections and threads.
             _pool = ProcessPoolExecutor(max_workers=processes,
-                                        mp_context=multiprocessing.get_context("spawn"))
+                                        mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_exit_with_parent)
         return _pool
 
 
@@ -536,6 +549,22 @@ def shutdown_pool() -> None:
         if _pool is not None:
             _pool.shutdown(wait=True, cancel_futures=True)
             _pool = None
+
+
+def _exit_with_parent() -> None:
+    """In a pool process: exit when the parent dies (a worker killed in the middle of a batch
+    must not leave its renderers behind, waiting for work for ever)."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _warm() -> int:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 
-@task()
-def render_batch(batch_id: int) -> str:
-    """Render one batch; safe to run again (documents already written are kept)."""
+@task(takes_context=True)
+def render_batch(context: TaskContext, batch_id: int) -> str:
+    """Render one batch; safe to run again (documents already written are kept). A later
+    attempt (the worker of the previous one died) resumes the batch."""
     from frontline.documents.services import batch_render
 
-    return batch_render(batch_id).status
+    return batch_render(batch_id, retry=context.attempt > 1).status

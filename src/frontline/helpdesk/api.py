@@ -7,9 +7,10 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from frontline.api.parsers import JSONParser
 from frontline.areas.models import Jurisdiction, Place
 from frontline.core.api import ScopedReadOnlyViewSet
 from frontline.core.permissions import Action
@@ -130,9 +131,10 @@ class QuestionViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     @extend_schema(request=HelpdeskReplyWriteSerializer, responses={201: HelpdeskReplySerializer})
     @action(detail=True, methods=["post"])
     def replies(self, request, pk=None):
+        question = self.get_object()  # out of scope is 404 before the body is judged
         body = HelpdeskReplyWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        reply = services.question_reply(actor=request.user, question=self.get_object(),
+        reply = services.question_reply(actor=request.user, question=question,
                                         text=body.validated_data["text"])
         return Response(HelpdeskReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 

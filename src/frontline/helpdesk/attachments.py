@@ -54,7 +54,8 @@ def check_attachment(name: str, content: bytes) -> str:
         try:
             with Image.open(io.BytesIO(content)) as image:
                 image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+                Image.DecompressionBombError):  # a few bytes claiming gigapixels
             raise ValidationError({"attachments": _("“%(name)s” is not a readable image.")
                                    % {"name": name}}) from None
     elif b"%%EOF" not in content[-2048:]:

@@ -126,9 +126,9 @@ class IncidentViewSet(ScopedModelViewSet):
     @extend_schema(request=TextSerializer, responses={200: IncidentSerializer})
     @action(detail=True, methods=["post"])
     def note(self, request, pk=None):
+        incident = self.get_object()  # out of scope is 404 before the body is judged
         body = TextSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        incident = self.get_object()
         _call(services.note_add, actor=request.user, incident=incident,
               text=body.validated_data["text"])
         return self._done(incident)
@@ -138,9 +138,9 @@ class IncidentViewSet(ScopedModelViewSet):
     def link_person(self, request, pk=None):
         from frontline.people.models import Person
 
+        incident = self.get_object()  # out of scope is 404 before the body is judged
         body = PersonLinkSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        incident = self.get_object()
         person = get_in_scope(Person, request.user, Action.VIEW, pk=body.validated_data["person"])
         _call(services.person_link, actor=request.user, incident=incident, person=person,
               role=body.validated_data.get("role", ""))
@@ -149,18 +149,20 @@ class IncidentViewSet(ScopedModelViewSet):
     @extend_schema(request=CloseSerializer, responses={200: IncidentSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
+        incident = self.get_object()  # out of scope is 404 before the body is judged
         body = CloseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         incident = _call(services.incident_close, actor=request.user,
-                         incident=self.get_object(), reason=body.validated_data.get("reason", ""))
+                         incident=incident, reason=body.validated_data.get("reason", ""))
         return self._done(incident)
 
     @extend_schema(request=ReportDraftSerializer, responses={201: ReportSerializer})
     @action(detail=True, methods=["post"])
     def report(self, request, pk=None):
+        incident = self.get_object()  # out of scope is 404 before the body is judged
         body = ReportDraftSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        report = _call(services.report_draft, actor=request.user, incident=self.get_object(),
+        report = _call(services.report_draft, actor=request.user, incident=incident,
                        kind=body.validated_data["kind"])
         return Response(ReportSerializer(report).data, status=201)
 
@@ -183,9 +185,10 @@ class StepViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=StepDoneSerializer, responses={200: StepSerializer})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
+        step = self.get_object()  # out of scope is 404 before the body is judged
         body = StepDoneSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        step = _call(services.step_complete, actor=request.user, step=self.get_object(),
+        step = _call(services.step_complete, actor=request.user, step=step,
                      **body.validated_data)
         return Response(StepSerializer(step).data)
 
@@ -220,9 +223,10 @@ class ReportViewSet(mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
     @extend_schema(request=SendSerializer, responses={200: ReportSerializer})
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
+        report = self.get_object()  # out of scope is 404 before the body is judged
         body = SendSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        report = _call(services.report_send, actor=request.user, report=self.get_object(),
+        report = _call(services.report_send, actor=request.user, report=report,
                        recipients=body.validated_data["recipients"])
         return Response(ReportSerializer(report).data)
 

@@ -5,7 +5,7 @@ interpreting, dashboard figures, and a member's own offers."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -195,7 +195,9 @@ class CandidateSerializer(serializers.Serializer):
     reserve = serializers.BooleanField()
     hours_14d = serializers.FloatField()
     load = serializers.IntegerField()
-    coverage = serializers.FloatField()
+    coverage = serializers.FloatField(allow_null=True,
+                                      help_text="Share of the shift covered; null: no weekly "
+                                                "availability given.")
     distance = serializers.IntegerField()
     certificates = serializers.IntegerField()
     offer_status = serializers.CharField()
@@ -387,10 +389,11 @@ class SpeakerRequestViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     @extend_schema(request=DispatchSerializer, responses={201: NeedSerializer})
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_request(self, request, pk=None):
+        speaker_request = self.get_object()  # out of scope is 404 before the body is judged
         body = DispatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         need = _call(services.request_dispatch, actor=request.user,
-                     request=self.get_object(), **body.validated_data)
+                     request=speaker_request, **body.validated_data)
         return Response(NeedSerializer(need, context={"request": request}).data, status=201)
 
     @extend_schema(request=None, responses={200: SpeakerRequestSerializer})
@@ -447,9 +450,10 @@ class RemoteAssignmentViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     @extend_schema(request=CallSerializer, responses={201: CallSerializer})
     @action(detail=True, methods=["post"])
     def calls(self, request, pk=None):
+        assignment = self.get_object()  # out of scope is 404 before the body is judged
         body = CallSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        call = _call(services.call_log_add, actor=request.user, assignment=self.get_object(),
+        call = _call(services.call_log_add, actor=request.user, assignment=assignment,
                      **body.validated_data)
         return Response(CallSerializer(call).data, status=201)
 
@@ -478,17 +482,22 @@ class MyOfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(OfferSerializer(offer).data)
 
 
+@extend_schema_serializer(many=False)  # the `list` below answers one object, not a list
+class LinguistFiguresSerializer(serializers.Serializer):
+    deployed = serializers.IntegerField()
+    unmet = serializers.IntegerField()
+    deployed_per_language = serializers.DictField(child=serializers.IntegerField())
+    deployed_per_post = serializers.DictField(child=serializers.IntegerField())
+    unmet_per_language = serializers.DictField(child=serializers.IntegerField())
+
+
 class FiguresViewSet(viewsets.ViewSet):
     """Dashboard figures of the pool in your scope: deployed now per language and per post,
     unmet needs per language."""
 
     unscoped_reason = "reads no rows itself: the figures are computed through restrict()"
 
-    @extend_schema(responses={200: inline_serializer("LinguistFigures", {
-        "deployed": serializers.IntegerField(), "unmet": serializers.IntegerField(),
-        "deployed_per_language": serializers.DictField(child=serializers.IntegerField()),
-        "deployed_per_post": serializers.DictField(child=serializers.IntegerField()),
-        "unmet_per_language": serializers.DictField(child=serializers.IntegerField())})})
+    @extend_schema(responses={200: LinguistFiguresSerializer})
     def list(self, request):
         return Response(selectors.figures(actor=request.user))
 

@@ -470,7 +470,7 @@ def figures(*, actor: Any, now: datetime.datetime | None = None) -> dict[str, An
     on_duty = Shift.objects.restrict(actor, Action.VIEW).filter(
         status__in=(ShiftStatus.ASSIGNED, ShiftStatus.CHECKED_IN), starts_at__lte=now,
         ends_at__gt=now)
-    labels = dict(Language.choices)
+    labels = {code: str(label) for code, label in Language.choices}  # JSON keys: no lazy text
     per_language = {labels[r["need__language"]]: r["n"] for r in on_duty.order_by().values(
         "need__language").annotate(n=Count("linguist", distinct=True))}
     per_post = {r["need__post__name"]: r["n"] for r in on_duty.order_by().values(

@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from frontline.areas.models import Jurisdiction, Place
 from frontline.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, as_drf_error
+from frontline.core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from frontline.core.permissions import Action
 from frontline.observation import selectors, services
 from frontline.observation.models import (
@@ -132,25 +134,27 @@ class ObservationViewSet(ScopedModelViewSet):
     @extend_schema(request=AdjustSerializer, responses={200: ObservationSerializer})
     @action(detail=True, methods=["post"])
     def adjust(self, request, pk=None):
+        observation = self.get_object()  # out of scope is 404 before the body is judged
         body = AdjustSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._done(_call(services.observation_adjust, actor=request.user,
-                                observation=self.get_object(), **body.validated_data))
+                                observation=observation, **body.validated_data))
 
     @extend_schema(request=EndSerializer, responses={200: ObservationSerializer})
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
+        observation = self.get_object()  # out of scope is 404 before the body is judged
         body = EndSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._done(_call(services.observation_end, actor=request.user,
-                                observation=self.get_object(), **body.validated_data))
+                                observation=observation, **body.validated_data))
 
     @extend_schema(request=TransferSerializer, responses={200: ObservationSerializer})
     @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
+        observation = self.get_object()  # out of scope is 404 before the body is judged
         body = TransferSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        observation = self.get_object()
         to = Jurisdiction.objects.filter(code=body.validated_data["to"]).first()  # scoped-ok
         if to is None:
             raise serializers.ValidationError({"to": ["Unknown division code."]})
@@ -161,9 +165,9 @@ class ObservationViewSet(ScopedModelViewSet):
     @extend_schema(request=MoveSerializer, responses={200: ObservationSerializer})
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
+        observation = self.get_object()  # out of scope is 404 before the body is judged
         body = MoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        observation = self.get_object()
         room = Room.objects.restrict(request.user, Action.CHANGE).filter(  # scoped-ok
             pk=body.validated_data["room"]).first()
         if room is None:
@@ -174,11 +178,8 @@ class ObservationViewSet(ScopedModelViewSet):
     @extend_schema(request=None, responses={200: ObservationSerializer})
     @action(detail=True, methods=["post"], url_path="accept-transfer")
     def accept_transfer(self, request, pk=None):
-        observation = selectors.incoming_transfers(actor=request.user).filter(pk=pk).first()
-        if observation is None:
-            from django.http import Http404
-
-            raise Http404
+        # DRF's lookup: an id that is not a number is 404 too, not a server error.
+        observation = get_object_or_404(selectors.incoming_transfers(actor=request.user), pk=pk)
         return self._done(_call(services.observation_transfer_accept, actor=request.user,
                                 observation=observation))
 
@@ -226,9 +227,10 @@ class RoomViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     @extend_schema(request=RoomStatusSerializer, responses={200: RoomSerializer})
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request, pk=None):
+        room = self.get_object()  # out of scope is 404 before the body is judged
         body = RoomStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        room = _call(services.room_set_status, actor=request.user, room=self.get_object(),
+        room = _call(services.room_set_status, actor=request.user, room=room,
                      status=body.validated_data["status"])
         return Response(RoomSerializer(room, context={"request": request}).data)
 
@@ -306,8 +308,10 @@ class HealthCheckViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         return Response(HealthCheckSerializer(check, context={"request": request}).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(request=BulkCheckSerializer(many=True), responses={200: BulkResult})
-    @action(detail=False, methods=["post"])
+    @extend_schema(request=BulkCheckSerializer(many=True), responses={200: BulkResult},
+                   parameters=[IDEMPOTENCY_PARAMETER])
+    @action(detail=False, methods=["post"], pagination_class=None)
+    @idempotent
     def bulk(self, request):
         """Up to 1,000 checks in one request; one result per check, in order."""
         if not isinstance(request.data, list):
@@ -355,9 +359,10 @@ class AlertViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=AlertCloseSerializer, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
+        alert = self.get_object()  # out of scope is 404 before the body is judged
         body = AlertCloseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        alert = _call(services.alert_close, actor=request.user, alert=self.get_object(),
+        alert = _call(services.alert_close, actor=request.user, alert=alert,
                       note=body.validated_data["note"])
         return Response(AlertSerializer(alert).data)
 

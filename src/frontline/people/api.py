@@ -59,7 +59,7 @@ class PersonSerializer(serializers.ModelSerializer):
     organisation = serializers.PrimaryKeyRelatedField(
         queryset=Place.objects.none(), required=False, allow_null=True)  # scoped-ok: see __init__
     documents = serializers.SerializerMethodField()
-    arrived_recently = serializers.BooleanField(read_only=True, default=None)
+    arrived_recently = serializers.BooleanField(read_only=True, default=None, allow_null=True)
     from_risk_country = serializers.BooleanField(read_only=True, default=None)
     version = serializers.IntegerField(required=False,
                                        help_text="Send the version you read to refuse an edit "
@@ -157,10 +157,11 @@ class PersonViewSet(ScopedModelViewSet):
     def data_copy(self, request, pk=None):
         """Everything held about the person (document numbers in full), for their request to
         see or copy it; needs the right to reveal personal data; logged."""
+        person = self.get_object()  # out of scope is 404 before the body is judged
         body = PersonRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            copy = services.person_data_copy(actor=request.user, person=self.get_object(),
+            copy = services.person_data_copy(actor=request.user, person=person,
                                              reason=body.validated_data["reason"])
         except ValidationError as exc:
             raise as_drf_error(exc) from exc
@@ -171,10 +172,11 @@ class PersonViewSet(ScopedModelViewSet):
     def erase(self, request, pk=None):
         """Delete the person's personal data on their request (refused during an
         observation); needs the right to reveal personal data; logged."""
+        person = self.get_object()  # out of scope is 404 before the body is judged
         body = PersonRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            person = services.person_erase(actor=request.user, person=self.get_object(),
+            person = services.person_erase(actor=request.user, person=person,
                                            reason=body.validated_data["reason"])
         except ValidationError as exc:
             raise as_drf_error(exc) from exc

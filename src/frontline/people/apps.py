@@ -16,6 +16,9 @@ class PeopleConfig(AppConfig):
     # Encrypted values, with their blind index (manage.py rotate_keys re-encrypts them).
     encrypted_fields = [("people.IdentityDocument", "number_encrypted", "number_index",
                          "identity-document")]
+    # A check or an import whose worker died too often fails, saying so (frontline.core.workers).
+    tasks_abandoned = {"frontline.people.tasks.import_check": "frontline.people.imports.import_abandoned",
+                       "frontline.people.tasks.import_run": "frontline.people.imports.import_abandoned"}
 
     def home_cards(self, user):
         """Start-page figures of the registry, computed in the user's scope."""

@@ -17,10 +17,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from frontline.api.parsers import JSONParser
 from frontline.areas.models import Jurisdiction, Place
 from frontline.core.api import ScopedViewSetMixin, as_drf_error
 from frontline.core.permissions import Action
@@ -276,10 +277,11 @@ class ImportJobViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["post"])
     def mapping(self, request, pk=None):
         """Say which field each column holds; the file is checked again."""
+        job = self.get_object()  # out of scope is 404 before the body is judged
         serializer = ImportMappingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            job = imports.import_mapping_set(actor=request.user, job=self.get_object(),
+            job = imports.import_mapping_set(actor=request.user, job=job,
                                              fields=serializer.validated_data["fields"])
         except ValidationError as exc:
             raise as_drf_error(exc) from exc
@@ -290,10 +292,11 @@ class ImportJobViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Import a checked file: all or nothing, or only its valid rows."""
+        job = self.get_object()  # out of scope is 404 before the body is judged
         serializer = ImportConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            job = imports.import_confirm(actor=request.user, job=self.get_object(),
+            job = imports.import_confirm(actor=request.user, job=job,
                                          mode=serializer.validated_data["mode"])
         except ValidationError as exc:
             raise as_drf_error(exc) from exc
@@ -367,6 +370,10 @@ class PersonExportViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], parser_classes=[JSONParser, FormParser])
     def unmasked(self, request):
         """The same list with full values, for a stated reason; logged as an unmasked export."""
+        if not isinstance(request.data, dict):  # a JSON array or scalar: DRF's message for it
+            raise exceptions.ValidationError({"non_field_errors": [
+                serializers.Serializer.default_error_messages["invalid"].format(
+                    datatype=type(request.data).__name__)]})
         params = {**request.query_params.dict(), **dict(request.data.items())}
         return self._export(params, unmasked=True, reason=str(params.get("reason", "")))
 

@@ -128,7 +128,7 @@ def _clean_person(actor: Any, person: Person, *, region_hint: str) -> None:
     person.phone_alt = normalise_phone(person.phone_alt, region=region_hint, field="phone_alt")
     person.family_name = person.family_name.strip()
     person.given_names = person.given_names.strip()
-    if not person.family_name:
+    if not any(ch.isalpha() for ch in person.family_name):  # not only invisible controls
         raise ValidationError({"family_name": _("The family name is required.")})
     _refresh_search(person)
     person.full_clean(exclude=["name_key", "search_text", "jurisdiction_code", "merged_into",

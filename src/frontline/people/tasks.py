@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import logging
 
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 logger = logging.getLogger(__name__)
 
 
-@task()
-def import_check(job_id: int) -> str:
-    """Check an uploaded file: refuse it, ask for a column mapping, or list its bad rows."""
+@task(takes_context=True)
+def import_check(context: TaskContext, job_id: int) -> str:
+    """Check an uploaded file: refuse it, ask for a column mapping, or list its bad rows.
+    A later attempt (the worker of the previous one died) checks the file again."""
     from frontline.people.imports import import_check as check
 
-    job = check(job_id)
+    job = check(job_id, retry=context.attempt > 1)
     return job.status if job is not None else "missing"
 
 
-@task()
-def import_run(job_id: int) -> str:
-    """Import a confirmed file into the registry."""
+@task(takes_context=True)
+def import_run(context: TaskContext, job_id: int) -> str:
+    """Import a confirmed file into the registry; a later attempt resumes after the last
+    committed batch."""
     from frontline.people.imports import import_execute
 
-    job = import_execute(job_id)
+    job = import_execute(job_id, attempt=context.attempt)
     return job.status if job is not None else "missing"
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from frontline.api.schema import ValidationErrorSerializer
 from frontline.arrivals import selectors, services
 from frontline.portal.forms import SEXES, SYMPTOMS, TRAVEL_MODES
 from frontline.portal.views import best_language, error_messages, message_for
@@ -83,6 +84,9 @@ def _errors(exc: ValidationError) -> dict:
     return {"non_field_errors": [message_for(e.code or "") for e in exc.error_list]}
 
 
+LINK_NOT_VALID = OpenApiResponse(ValidationErrorSerializer, "The link is not valid or has expired.")
+
+
 class PortalThrottle(AnonRateThrottle):
     scope = "anon"
 
@@ -136,7 +140,7 @@ class PortalRegistrationViewSet(viewsets.ViewSet):
         except ValidationError as exc:
             return None, Response(_errors(exc), status=status.HTTP_404_NOT_FOUND)
 
-    @extend_schema(responses={200: PortalPassSerializer})
+    @extend_schema(responses={200: PortalPassSerializer, 404: LINK_NOT_VALID})
     def retrieve(self, request, token=None):
         with translation.override(self._language(request)):
             arrival, error = self._arrival(token)
@@ -144,7 +148,10 @@ class PortalRegistrationViewSet(viewsets.ViewSet):
                 return error
             return Response(PortalPassSerializer(_pass(arrival)).data)
 
-    @extend_schema(request=PortalRegistrationSerializer, responses={200: PortalPassSerializer})
+    @extend_schema(request=PortalRegistrationSerializer,
+                   responses={200: PortalPassSerializer, 404: LINK_NOT_VALID,
+                              409: OpenApiResponse(ValidationErrorSerializer,
+                                                   "The registration can no longer be changed.")})
     def partial_update(self, request, token=None):
         with translation.override(self._language(request)):
             arrival, error = self._arrival(token)

@@ -103,10 +103,11 @@ class SubmissionViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=SaveSerializer, responses={200: SubmissionSerializer})
     @action(detail=True, methods=["post"])
     def save(self, request, pk=None):
+        sub = self.get_object()  # out of scope is 404 before the body is judged
         body = SaveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
-        sub = _call(services.submission_save, actor=request.user, submission=self.get_object(),
+        sub = _call(services.submission_save, actor=request.user, submission=sub,
                     values=d["values"], comments=d.get("comments", {}), submit=d["submit"],
                     expected_version=d.get("version"))
         return Response(SubmissionSerializer(sub).data)
@@ -120,9 +121,10 @@ class SubmissionViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=ReasonSerializer, responses={200: SubmissionSerializer})
     @action(detail=True, methods=["post"])
     def unlock(self, request, pk=None):
+        sub = self.get_object()  # out of scope is 404 before the body is judged
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        sub = _call(services.submission_unlock, actor=request.user, submission=self.get_object(),
+        sub = _call(services.submission_unlock, actor=request.user, submission=sub,
                     reason=body.validated_data["reason"])
         return Response(SubmissionSerializer(sub).data)
 
@@ -205,9 +207,10 @@ class ActionItemViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=DoneSerializer, responses={200: ActionItemSerializer})
     @action(detail=True, methods=["post"])
     def done(self, request, pk=None):
+        item = self.get_object()  # out of scope is 404 before the body is judged
         body = DoneSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        item = _call(services.action_item_done, actor=request.user, item=self.get_object(),
+        item = _call(services.action_item_done, actor=request.user, item=item,
                      note=body.validated_data.get("note", ""))
         return Response(ActionItemSerializer(item).data)
 

@@ -156,7 +156,7 @@ def _xlsx(actor: Any, run: ReportRun, figures: list) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(run.period_date))
     sheet.append(["division code", "unit", "level", "status", "on time",
-                  *[f"{f.name} / {f.key}" for f in figures],
+                  *[neutralise(f"{f.name} / {f.key}") for f in figures],
                   *[f"registry: {f.key}" for f in figures]])
     for s in selectors.submissions(actor=actor, run=run):
         sheet.append([neutralise(v) for v in [

@@ -77,6 +77,7 @@ class IssuedDocumentViewSet(AnyActionViewSet):
             context=data["context"], bilingual=data["bilingual"])
         return Response(IssuedDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(exclude=True)  # not an operation: it always answers 405
     def partial_update(self, request, *args, **kwargs):
         self.get_object()
         return Response({"detail": "issued documents are not edited; revoke one instead"},
@@ -94,9 +95,10 @@ class IssuedDocumentViewSet(AnyActionViewSet):
     @extend_schema(request=RevokeSerializer, responses={200: IssuedDocumentSerializer})
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
+        document = self.get_object()  # out of scope is 404 before the body is judged
         serializer = RevokeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        document = services.document_revoke(actor=request.user, document=self.get_object(),
+        document = services.document_revoke(actor=request.user, document=document,
                                              reason=serializer.validated_data["reason"])
         return Response(IssuedDocumentSerializer(document).data)
 
@@ -161,6 +163,7 @@ class IssueBatchViewSet(AnyActionViewSet):
         batch.refresh_from_db()
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(exclude=True)  # not an operation: it always answers 405
     def partial_update(self, request, *args, **kwargs):
         self.get_object()
         return Response({"detail": "batches are not edited"},

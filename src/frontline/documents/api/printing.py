@@ -98,6 +98,7 @@ class PrintRunViewSet(AnyActionViewSet):
             languages=data["languages"], quantity=data["quantity"],
             printed_on=data.get("printed_on"), note=data.get("note", ""))
 
+    @extend_schema(exclude=True)  # not an operation: it always answers 405
     def partial_update(self, request, *args, **kwargs):
         self.get_object()
         return Response({"detail": "record a new print run instead"},
@@ -199,10 +200,11 @@ class ProofreadRequestViewSet(AnyActionViewSet):
                    responses={201: ProofreadCommentSerializer})
     @action(detail=True, methods=["post"])
     def comment(self, request, pk=None):
+        obj = self.get_object()  # out of scope is 404 before the body is judged
         serializer = ProofreadCommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment = services.proofread_comment_add(
-            actor=request.user, request=self.get_object(),
+            actor=request.user, request=obj,
             text=serializer.validated_data["text"],
             paragraph=serializer.validated_data.get("paragraph"))
         return Response(ProofreadCommentSerializer(comment).data,

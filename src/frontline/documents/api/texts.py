@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -101,11 +102,12 @@ class DocumentTemplateViewSet(AnyActionViewSet):
     @action(detail=True, methods=["get"])
     def preview(self, request, pk=None):
         """A specimen PDF of the template in a language (sample values, marked as such)."""
+        template = self.get_object()  # out of scope is 404 before the parameters are judged
         language = request.query_params.get("language", "")
         if language not in LANGUAGES:
             raise serializers.ValidationError({"language": "unknown language"})
         pdf = services.template_preview(
-            template=self.get_object(), language=language,
+            template=template, language=language,
             bilingual=request.query_params.get("bilingual", "true").lower() != "false")
         return HttpResponse(pdf, content_type="application/pdf")
 
@@ -206,6 +208,7 @@ class TranslationViewSet(AnyActionViewSet):
                 qs = qs.filter(**{field: params[name]})
         return qs
 
+    @extend_schema(exclude=True)  # not an operation: it always answers 405
     def create(self, request, *args, **kwargs):
         return Response({"detail": "translations are created with their template"},
                         status=status.HTTP_405_METHOD_NOT_ALLOWED)
@@ -229,17 +232,13 @@ class TranslationViewSet(AnyActionViewSet):
 
     def _readable(self) -> Translation:
         qs = selectors.translation_readable(actor=self.request.user).select_related("template")
-        obj = qs.filter(pk=self.kwargs["pk"]).first()
-        if obj is None:
-            from django.http import Http404
-
-            raise Http404
-        return obj
+        # DRF's lookup: an id that is not a number is 404 too, not a server error.
+        return get_object_or_404(qs, pk=self.kwargs["pk"])
 
     @extend_schema(methods=["get"], responses={200: CommentSerializer(many=True)})
     @extend_schema(methods=["post"], request=CommentSerializer,
                    responses={201: CommentSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def comments(self, request, pk=None):
         """Comments on the translation (segment −1 is the title, none the whole text)."""
         translation = self._readable()
@@ -255,7 +254,7 @@ class TranslationViewSet(AnyActionViewSet):
                                           many=True).data)
 
     @extend_schema(responses={200: RevisionSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def revisions(self, request, pk=None):
         """Every version of the translation, newest first."""
         translation = self._readable()
@@ -263,7 +262,7 @@ class TranslationViewSet(AnyActionViewSet):
             translation.revisions.select_related("author").order_by("-number"), many=True).data)
 
     @extend_schema(responses={200: SuggestionSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def suggestions(self, request, pk=None):
         """Suggestions from approved segments (translation memory), exact and fuzzy."""
         translation = self._readable()

@@ -216,6 +216,22 @@ def _stalled(batch: IssueBatch) -> bool:
             and since < timezone.now() - STALLED_AFTER)
 
 
+def batch_abandoned(batch_id: int, *args: Any, **kwargs: Any) -> None:
+    """The batch's task lost its worker too many times: the batch fails, saying so; staff
+    can retry it (the documents already written are kept)."""
+    with transaction.atomic():
+        batch = IssueBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
+            return
+        batch.status = BatchStatus.FAILED
+        batch.error = _("the rendering stopped several times because the server's worker was "
+                        "lost; retry the batch or tell the administrator")
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["status", "error", "finished_at"])
+        change_record(actor=None, action=ChangeAction.EVENT, event="batch.failed", obj=batch,
+                      after={"done": batch.done, "error": batch.error})
+
+
 def batch_retry(*, actor: Any, batch: IssueBatch) -> IssueBatch:
     """Render a failed (or stalled) batch again; documents already written are kept and the
     serials do not change."""
@@ -246,19 +262,25 @@ def _render_processes(count: int) -> int:
     return max(1, int(getattr(settings, "DOCUMENTS_RENDER_PROCESSES", 2)))
 
 
-def batch_render(batch_id: int) -> IssueBatch:
+def batch_render(batch_id: int, *, retry: bool = False) -> IssueBatch:
     """Render a batch (the task's work). Idempotent: documents whose file exists are kept;
-    the output file appears, complete, under its final name only at the end."""
+    the output file appears, complete, under its final name only at the end. `retry`: the
+    task's previous attempt lost its worker (frontline.core.workers), so a batch still marked
+    running is this task's own and is resumed."""
     with transaction.atomic():
         batch = IssueBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status == BatchStatus.DONE or (
-                batch.status == BatchStatus.RUNNING and not _stalled(batch)):
+                batch.status == BatchStatus.RUNNING and not _stalled(batch) and not retry):
             return batch  # done, or another worker is on it
+        resumed = batch.status == BatchStatus.RUNNING
         batch.status = BatchStatus.RUNNING
         batch.started_at = timezone.now()
         batch.attempts += 1
         batch.error = ""
         batch.save(update_fields=["status", "started_at", "attempts", "error"])
+        if resumed:
+            change_record(actor=None, action=ChangeAction.EVENT, event="batch.resumed",
+                          obj=batch, after={"done": batch.done, "attempts": batch.attempts})
     try:
         _batch_render(batch)
     except Exception as exc:
@@ -288,6 +310,7 @@ def _batch_render(batch: IssueBatch) -> None:
         items = [_document_item(d, prepared[(d.template_id, d.language)]) for d in documents]
         pdf = rendering.render_pdf(items)
         relative = f"{batch_dir}/batch-{batch.pk}.pdf"
+        rendering.discard_partial(media_path(relative))
         rendering.write_atomically(media_path(relative), pdf)
         now = timezone.now()
         IssuedDocument.objects.filter(batch=batch).update(rendered_at=now)
@@ -299,6 +322,7 @@ def _batch_render(batch: IssueBatch) -> None:
         document.file_path = document.file_path or issued_relative_path(document)
         if document.rendered_at and rendering.is_complete_pdf(media_path(document.file_path)):
             continue
+        rendering.discard_partial(media_path(document.file_path))  # of a dead attempt
         pending.append(document)
     IssueBatch.objects.filter(pk=batch.pk).update(done=len(documents) - len(pending))
     chunk_documents: list[list[IssuedDocument]] = []
@@ -322,6 +346,7 @@ def _batch_render(batch: IssueBatch) -> None:
     rendering.render_chunks_to_files(chunks(), processes=_render_processes(len(pending)),
                                      progress=progress)
     relative = f"{batch_dir}/batch-{batch.pk}.zip"
+    rendering.discard_partial(media_path(relative))
     rendering.write_zip_atomically(media_path(relative), [
         (media_path(d.file_path), f"{d.serial}.pdf") for d in documents])
     IssueBatch.objects.filter(pk=batch.pk).update(

@@ -39,6 +39,8 @@ def _seal_png(data: bytes) -> bytes:
             out = io.BytesIO()
             image.save(out, format="PNG")
             return out.getvalue()
+    except Image.DecompressionBombError as exc:  # a few bytes claiming gigapixels
+        raise ValidationError({"seal": _("the image is too large")}) from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValidationError({"seal": _("the file is not a readable image")}) from exc
 

@@ -91,10 +91,15 @@ def format_date(value: datetime.date, language: str) -> str:
     return babel_format(value, format="long", locale=locale)
 
 
+# The zero-width non-joiner and joiner are part of how Persian (and Indic) names are spelt;
+# every other invisible format character, bidirectional overrides among them, is dropped.
+_JOINERS = "\u200c\u200d"
+
+
 def clean_text(value: Any) -> str:
     """A value as one line of printable text, at most MAX_VALUE_CHARS long."""
     text = " ".join(str(value).split())
-    return "".join(ch for ch in text if ch.isprintable())[:MAX_VALUE_CHARS]
+    return "".join(ch for ch in text if ch.isprintable() or ch in _JOINERS)[:MAX_VALUE_CHARS]
 
 
 def clean_context(spec: KindSpec, context: dict[str, Any]) -> dict[str, Any]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import FileResponse
+from django.views.generic.detail import SingleObjectMixin
 
-from frontline.core.models import RestrictedQuerySet
+from frontline.core.models import OutOfScope, RestrictedQuerySet
 from frontline.core.permissions import Action
 from frontline.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin
 from frontline.documents.selectors import restrict_any
@@ -19,6 +20,8 @@ class AnyActionMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not any(request.user.can(a) for a in self.actions):
+            if isinstance(self, SingleObjectMixin):
+                raise OutOfScope  # one row, and out of scope: exactly like "not found"
             raise PermissionDenied
         return super(ScopedViewMixin, self).dispatch(request, *args, **kwargs)
 

@@ -427,15 +427,15 @@ def _glossary_initial(term: GlossaryTerm) -> dict[str, Any]:
 
 @login_required
 def glossary_edit(request, pk: int | None = None):
-    if not can_any(request.user, Action.PROOFREAD, Action.CONFIGURE):
-        raise PermissionDenied
     term = None
-    if pk is not None:
+    if pk is not None:  # another office's term is 404, like one that does not exist
         term = selectors.restrict_any(GlossaryTerm.objects.all(),  # scoped-ok: restricted
                                       request.user, (Action.PROOFREAD, Action.CONFIGURE)
                                       ).filter(pk=pk).first()
         if term is None:
             raise OutOfScope()
+    elif not can_any(request.user, Action.PROOFREAD, Action.CONFIGURE):
+        raise PermissionDenied
     form = GlossaryForm(request.POST or None, actor=request.user, editing=term is not None,
                         initial=_glossary_initial(term) if term else None)
     if request.method == "POST" and "delete" in request.POST and term is not None:

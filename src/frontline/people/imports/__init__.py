@@ -11,6 +11,12 @@ was. "Import the valid rows" commits batch by batch and skips the bad rows. Re-i
 file changes nothing: people are found by (document type, issuing country, blind index of the
 number), empty cells never erase, categories are only added, stays are keyed by
 (person, hotel, check-in), and repeated rows of one document must agree.
+
+A worker that dies in the middle (see frontline.core.workers) leaves either nothing (all or
+nothing: the transaction is rolled back) or whole batches: each batch commits with the job's
+high-water mark (`rows_done`) and counts, so the task run again resumes after the last
+committed batch. Each batch first locks the job and checks the mark, so two runs of one import
+can never both write a batch.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from frontline.core.models import OutOfScope, get_in_scope, scope_for
 from frontline.core.permissions import Action
 from frontline.people.imports.columns import COLUMNS, KIND_FIELDS, KIND_REQUIRED, header_mapping
 from frontline.people.imports.files import ImportRefused, Limits, file_open, too_big_message
-from frontline.people.imports.upsert import HOTEL_KINDS, UpsertRun, row_dump
+from frontline.people.imports.upsert import HOTEL_KINDS, UpsertRun, row_dump, row_load
 from frontline.people.models import ImportJob, ImportKind, ImportMode, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -281,14 +287,16 @@ def _job_language(job: ImportJob):
         request_id_var.reset(token)
 
 
-def import_check(job_id: int) -> ImportJob | None:
+def import_check(job_id: int, *, retry: bool = False) -> ImportJob | None:
     """Check a stored file: refuse it, ask for a column mapping, or list every bad row.
 
     Writes nothing to the registry. The rows are copied, as text, to a CSV beside the upload
-    so that the import does not parse the workbook a second time.
+    so that the import does not parse the workbook a second time. `retry`: the task's earlier
+    attempt died while checking; the check starts again from the top.
     """
     job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None or job.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
+    if job is None or (job.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED)
+                       and not (retry and job.status == ImportStatus.CHECKING)):
         return job
     with _job_language(job):
         try:
@@ -404,14 +412,18 @@ def import_confirm(*, actor: Any, job: ImportJob, mode: str) -> ImportJob:
     return job
 
 
-def import_execute(job_id: int) -> ImportJob | None:
-    """Import a confirmed file (the background task's body)."""
+def import_execute(job_id: int, *, attempt: int = 1) -> ImportJob | None:
+    """Import a confirmed file (the background task's body). A later `attempt` (the worker of
+    the previous one died) resumes after the last committed batch."""
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.status != ImportStatus.IMPORTING:
         return job
     with _job_language(job):
         try:
-            return _execute(job)
+            return _execute(job, attempt=attempt)
+        except _Superseded:
+            logger.warning("import %s: another run of it is ahead; this one stops", job.pk)
+            return ImportJob.objects.get(pk=job.pk)
         except ImportRefused as exc:
             return _finish_failed(job, exc.message)
         except OutOfScope:
@@ -434,6 +446,48 @@ class _Abort(Exception):
     pass
 
 
+class _Superseded(Exception):
+    """Another run of the same import committed since this one read the high-water mark."""
+
+
+def _claim_batch(job: ImportJob, mark: int) -> None:
+    """Inside a batch's transaction: lock the job and make sure nobody else moved it on."""
+    current = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list(
+        "status", "rows_done").first()
+    if current != (ImportStatus.IMPORTING, mark):
+        raise _Superseded
+
+
+def _resume_state(run: UpsertRun) -> dict[str, Any]:
+    """What a resumed run needs besides the registry itself: the counts of the batches done."""
+    touched = sorted(set(run.touched))
+    return {"rows": run.rows, "valid": run.valid, "error_rows": run.error_rows,
+            "errors": run.errors, "touched": touched if len(touched) <= 20_000 else None}
+
+
+def _resume(job: ImportJob, run: UpsertRun, lines: Iterator[str]) -> int:
+    """Skip the lines of the committed batches, restoring the run's counts, and replay their
+    rows' consistency check (rows of one document must agree across the whole file)."""
+    start = job.rows_done
+    if not start:
+        return 0
+    for _n, text in zip(range(start), lines, strict=False):
+        row, _line, problem = row_load(text, run.ctx)
+        if problem is None:
+            run._repeat_check(row)  # noqa: SLF001 - the run's own state, rebuilt
+    run.rows = start
+    state = job.mapping.get("_resume") or {}
+    if state.get("rows") == start:
+        run.valid, run.error_rows = state["valid"], state["error_rows"]
+        run.errors = state["errors"]
+        run.created, run.updated, run.unchanged = job.created, job.updated, job.unchanged
+        run.touched = state["touched"] if state["touched"] is not None else []
+        run.touched_overflow = state["touched"] is None
+    else:  # counts unknown: look for duplicates among everyone afterwards
+        run.touched_overflow = True
+    return start
+
+
 def _checked_rows(job: ImportJob) -> Iterator[str]:
     """The checked copy's lines, after making sure it is the one the check wrote."""
     path = _rows_cache_path(job)
@@ -453,7 +507,7 @@ def _checked_rows(job: ImportJob) -> Iterator[str]:
                 yield line
 
 
-def _execute(job: ImportJob) -> ImportJob:
+def _execute(job: ImportJob, *, attempt: int = 1) -> ImportJob:
     actor = _actor(job, "_confirmed_by")
     if actor is None:
         raise ImportRefused(_("The user who confirmed the import is no longer active."))
@@ -463,10 +517,19 @@ def _execute(job: ImportJob) -> ImportJob:
             "%(count)s rows have errors, so nothing was imported (all or nothing).",
             job.error_count) % {"count": job.error_count})
     run = UpsertRun(job, actor, write=True)
-    batches = _batches(_checked_rows(job), BATCH)
+    lines = _checked_rows(job)
+    start = _resume(job, run, lines) if job.mode == ImportMode.VALID_ROWS else 0
+    if attempt > 1 or start:
+        with transaction.atomic():
+            change_record(actor=None, action=ChangeAction.EVENT, obj=job,
+                          event="people.import_resumed",
+                          after={"attempt": attempt, "from_row": start})
+    batches = _batches(lines, BATCH)
     if job.mode == ImportMode.ALL_OR_NOTHING:
+        _progress_write(job, 0)
         try:
             with transaction.atomic():
+                _claim_batch(job, 0)
                 for batch in batches:
                     run.import_batch(batch)
                     if run.error_rows:
@@ -481,14 +544,20 @@ def _execute(job: ImportJob) -> ImportJob:
     else:
         for batch in batches:
             with transaction.atomic():
+                _claim_batch(job, run.rows)
                 run.import_batch(batch)
-                ImportJob.objects.filter(pk=job.pk).update(rows_done=run.rows)
+                job.mapping["_resume"] = _resume_state(run)
+                ImportJob.objects.filter(pk=job.pk).update(
+                    rows_done=run.rows, created=run.created, updated=run.updated,
+                    unchanged=run.unchanged, mapping=job.mapping)
         with transaction.atomic():
+            _claim_batch(job, run.rows)
             _finish_done(job, run)
     return job
 
 
 def _finish_done(job: ImportJob, run: UpsertRun) -> None:
+    job.mapping.pop("_resume", None)
     job.status = ImportStatus.DONE
     job.rows_done = job.rows_total
     job.rows_valid = run.valid
@@ -508,10 +577,10 @@ def _finish_done(job: ImportJob, run: UpsertRun) -> None:
                          "created": run.created, "updated": run.updated,
                          "unchanged": run.unchanged, "errors": job.error_count})
     touched = sorted(set(run.touched))
-    if touched:
+    if touched or run.touched_overflow:
         from frontline.people import tasks
 
-        ids = touched if len(touched) <= 20_000 else None
+        ids = touched if len(touched) <= 20_000 and not run.touched_overflow else None
         transaction.on_commit(lambda: tasks.import_duplicates_find.enqueue(ids), robust=True)
     transaction.on_commit(lambda: _discard_files(job, keep_upload=False))
 
@@ -520,6 +589,8 @@ def _finish_failed(job: ImportJob, message: str, *, run: UpsertRun | None = None
                    ) -> ImportJob:
     with transaction.atomic():
         fresh = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if fresh.status not in RUNNING:
+            return fresh  # another run of it finished meanwhile
         fresh.status = ImportStatus.FAILED
         fresh.message = message
         fresh.finished_at = timezone.now()
@@ -536,6 +607,20 @@ def _finish_failed(job: ImportJob, message: str, *, run: UpsertRun | None = None
                       obj=fresh, event="people.import_failed", after={"message": message})
     _discard_files(fresh, keep_upload=False)
     return fresh
+
+
+def import_abandoned(job_id: int, *args: Any, **kwargs: Any) -> ImportJob | None:
+    """The check or the import of a job lost its worker too many times: it fails, saying so
+    (what was committed stays; importing the file again completes it)."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status not in RUNNING:
+        return job
+    with _job_language(job):
+        message = _("The work stopped several times because the server's worker was lost; it "
+                    "was not tried again. Try again or tell the administrator.")
+        if job.status == ImportStatus.IMPORTING:
+            message += " " + _stopped(job)
+        return _finish_failed(job, message)
 
 
 def import_list(*, actor: Any, kind: str = "", status: str = "") -> QuerySet[ImportJob]:

@@ -312,7 +312,7 @@ def row_parse(line: int, cells: dict[str, str], ctx: RowContext
             value = attempt(name, _text, name, value)
             if value is not None:
                 person[name] = value
-    if not cells.get("family_name"):
+    if not any(ch.isalpha() for ch in cells.get("family_name", "")):  # not only controls
         errors.append(("family_name", _("The family name is required.")))
     if cells.get("sex"):
         sex = _SEXES.get(fold(cells["sex"]))

@@ -348,6 +348,7 @@ class UpsertRun:
         self.valid = 0
         self.created = self.updated = self.unchanged = 0
         self.touched: list[int] = []
+        self.touched_overflow = False  # a resumed run that lost track of whom it touched
         self.request_id = job.mapping.get("_request_id", "")
         self.actor_label = (actor.get_username() if actor is not None else "system")[:150]
         self.code_filter = scope_q(Person, scope_for(actor, Action.CHANGE))

@@ -16,6 +16,7 @@ import codecs
 import datetime
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,6 +66,14 @@ def _scan_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, count_rows: bool = 
     return rows
 
 
+def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A small part's bytes, read in chunks: zipfile's read() inflates all of a part's
+    compressed data before cutting it to the declared size (the size and checksum the scan
+    verified), which a hostile part makes gigabytes."""
+    with zf.open(name) as member:
+        return b"".join(iter(lambda: member.read(CHUNK), b""))
+
+
 def _first_sheet(zf: zipfile.ZipFile) -> str | None:
     """The part name of the workbook's first worksheet (the one imported), from workbook.xml
     and its relationships, parsed with defusedxml (after the DTD scan)."""
@@ -73,10 +82,10 @@ def _first_sheet(zf: zipfile.ZipFile) -> str | None:
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
     try:
-        workbook = fromstring(zf.read("xl/workbook.xml"))
+        workbook = fromstring(_read_part(zf, "xl/workbook.xml"))
         sheet = workbook.find(f"{main}sheets/{main}sheet")
         rel_id = sheet.get(f"{rel_ns}id") if sheet is not None else None
-        rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        rels = fromstring(_read_part(zf, "xl/_rels/workbook.xml.rels"))
     except Exception:  # noqa: BLE001 - an unusual workbook: every sheet is counted
         return None
     for rel in rels:
@@ -115,12 +124,18 @@ def xlsx_inspect(path: Path, limits: Limits) -> int:
                     "A part of the workbook is compressed more than %(ratio)s times; it is "
                     "refused as a possible zip bomb.") % {"ratio": limits.max_ratio})
         sheet_rows: dict[str, int] = {}
-        for info in infos:
-            if info.filename.lower().endswith(XML_SUFFIXES):
-                is_sheet = info.filename.startswith("xl/worksheets/")
-                rows = _scan_xml(zf, info, count_rows=is_sheet)
-                if is_sheet:
-                    sheet_rows[info.filename] = rows
+        try:
+            for info in infos:
+                if info.filename.lower().endswith(XML_SUFFIXES):
+                    is_sheet = info.filename.startswith("xl/worksheets/")
+                    rows = _scan_xml(zf, info, count_rows=is_sheet)
+                    if is_sheet:
+                        sheet_rows[info.filename] = rows
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+            # A part whose data does not match its checksum or declared size (a zip bomb
+            # declaring small sizes stops at them and fails here), or is not deflate.
+            raise ImportRefused(_("The workbook is damaged; open it in Excel and save it "
+                                  "again.")) from None
         first = _first_sheet(zf)
         rows = sheet_rows.get(first, 0) if first in sheet_rows else max(sheet_rows.values(),
                                                                           default=0)
@@ -309,7 +324,7 @@ def _date_styles(zf: zipfile.ZipFile) -> set[int]:
     from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
     try:
-        root = fromstring(zf.read("xl/styles.xml"))
+        root = fromstring(_read_part(zf, "xl/styles.xml"))
     except KeyError:
         return set()
     except Exception:  # noqa: BLE001 - defusedxml refusals and broken XML alike
@@ -335,7 +350,8 @@ def _date_styles(zf: zipfile.ZipFile) -> set[int]:
 def _epoch(zf: zipfile.ZipFile) -> datetime.datetime:
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
-    head = zf.read("xl/workbook.xml")[:4096]
+    with zf.open("xl/workbook.xml") as member:
+        head = member.read(4096)
     return CALENDAR_MAC_1904 if re.search(rb'date1904="(1|true)"', head) else CALENDAR_WINDOWS_1900
 
 

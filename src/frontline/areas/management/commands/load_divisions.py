@@ -8,7 +8,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from frontline.areas.services import DivisionFileError, division_rows_parse, divisions_load
+from frontline.areas.services import (
+    MAX_DIVISION_FILE_BYTES,
+    DivisionFileError,
+    division_rows_parse,
+    divisions_load,
+)
 
 
 class Command(BaseCommand):
@@ -27,7 +32,8 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: no such file")
         started = time.monotonic()
         try:
-            rows = division_rows_parse(file.read_bytes())
+            with file.open("rb") as fh:  # never more than the limit is read into memory
+                rows = division_rows_parse(fh.read(MAX_DIVISION_FILE_BYTES + 1))
         except DivisionFileError as exc:
             raise CommandError(f"{file}: {exc}") from exc
         report = divisions_load(actor=None, rows=rows, root=root)
