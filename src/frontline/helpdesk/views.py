@@ -17,7 +17,7 @@ from frontline.core.permissions import Action
 from frontline.core.views import ScopedListView, apply_validation_error
 from frontline.helpdesk import selectors, services
 from frontline.helpdesk.forms import DutySlotForm, QuestionForm, ReplyForm
-from frontline.helpdesk.models import DutySlot, Question, QuestionStatus, Reply, ReplyKind
+from frontline.helpdesk.models import DutySlot, Question, QuestionStatus, ReplyKind
 from frontline.knowledge import selectors as knowledge_selectors
 from frontline.knowledge import services as knowledge_services
 from frontline.knowledge.models import Language
@@ -135,7 +135,7 @@ def attachment_download(request, pk: int, attachment_id: int):
 def reply_promote(request, pk: int, reply_id: int):
     """Start an FAQ entry (a draft) from an answer and the question it answers."""
     question = get_in_scope(Question, request.user, Action.VIEW, pk=pk)
-    reply = Reply.objects.filter(question=question, pk=reply_id, kind=ReplyKind.ANSWER).first()
+    reply = question.replies.filter(pk=reply_id, kind=ReplyKind.ANSWER).first()
     if reply is None or not services.is_office_side(request.user, question):
         raise Http404
     chinese = any("\u4e00" <= c <= "\u9fff" for c in question.text + reply.text)

@@ -152,19 +152,23 @@ class PersonViewSet(ScopedModelViewSet):
         serializer.instance = selectors.person_detail(actor=self.request.user,
                                                       pk=serializer.instance.pk)
 
+    def _person_request(self, request, service):
+        """Answer a request of the person concerned with `service`, given the reason."""
+        person = self.get_object()  # out of scope is 404 before the body is judged
+        body = PersonRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            return service(actor=request.user, person=person,
+                           reason=body.validated_data["reason"])
+        except ValidationError as exc:
+            raise as_drf_error(exc) from exc
+
     @extend_schema(request=PersonRequestSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="data-copy")
     def data_copy(self, request, pk=None):
         """Everything held about the person (document numbers in full), for their request to
         see or copy it; needs the right to reveal personal data; logged."""
-        person = self.get_object()  # out of scope is 404 before the body is judged
-        body = PersonRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            copy = services.person_data_copy(actor=request.user, person=person,
-                                             reason=body.validated_data["reason"])
-        except ValidationError as exc:
-            raise as_drf_error(exc) from exc
+        copy = self._person_request(request, services.person_data_copy)
         return Response(json.loads(json.dumps(copy, cls=DjangoJSONEncoder)))
 
     @extend_schema(request=PersonRequestSerializer, responses={200: PersonSerializer})
@@ -172,14 +176,7 @@ class PersonViewSet(ScopedModelViewSet):
     def erase(self, request, pk=None):
         """Delete the person's personal data on their request (refused during an
         observation); needs the right to reveal personal data; logged."""
-        person = self.get_object()  # out of scope is 404 before the body is judged
-        body = PersonRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            person = services.person_erase(actor=request.user, person=person,
-                                           reason=body.validated_data["reason"])
-        except ValidationError as exc:
-            raise as_drf_error(exc) from exc
+        person = self._person_request(request, services.person_erase)
         return Response(PersonSerializer(selectors.person_detail(
             actor=request.user, pk=person.pk)).data)
 

@@ -146,7 +146,7 @@ class DistrictToken:
     key = ""
 
     def get(self, case, context):
-        if not ApiToken.objects.filter(key_hash=hash_token(DistrictToken.key),
+        if not ApiToken.objects.filter(key_hash=hash_token(DistrictToken.key),  # scoped-ok: test bookkeeping
                                        revoked_at__isnull=True).exists():
             _, DistrictToken.key = token_create(actor=DistrictToken.user, name="fuzz")
         return DistrictToken.key
@@ -273,7 +273,7 @@ def test_nul_characters_are_refused_not_a_server_error(fuzz_world, db):
     _, key = token_create(actor=fuzz_world.users["district"], name="nul")
     client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     place = {"name": "NUL test", "kind": "school", "jurisdiction": "110101\x00"}
-    before = Place.objects.count()
+    before = Place.objects.count()  # scoped-ok: test bookkeeping
     responses = [
         client.get("/api/v1/places/", {"q": "a\x00"}),
         client.get("/api/v1/jurisdictions/", {"parent\x00": "11"}),
@@ -286,4 +286,4 @@ def test_nul_characters_are_refused_not_a_server_error(fuzz_world, db):
     for response in responses:
         assert response.status_code == 400, response.content
         assert response.json()["detail"] == "Null characters are not allowed."
-    assert Place.objects.count() == before
+    assert Place.objects.count() == before  # scoped-ok: test bookkeeping
