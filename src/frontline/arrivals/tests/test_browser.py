@@ -14,7 +14,9 @@ def test_scan_check_in_hand_over_and_receive(page, live_tree):
     arrival = preregister(live_tree, family_name="NAKAMURA", given_names="AOI")
     browser_login(page, "registrar")
     page.goto("/arrivals/desk/")
-    # The scanner types the QR text into the focused field and presses Enter.
+    # The scanner types the QR text into the focused field and presses Enter; wait until the
+    # page has focused it (autofocus), or the first characters go nowhere.
+    expect(page.locator("input[autofocus]").first).to_be_focused()
     page.keyboard.type(services.pass_token(arrival))
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/arrivals/{arrival.pk}/")
