@@ -161,6 +161,9 @@ class Certificate(models.Model):
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         ordering = ["linguist_id", "language", "kind"]
+        # The ranking counts the certificates of the need's language per member.
+        indexes = [models.Index(fields=["language", "linguist"],
+                                name="linguists_certificate_lang")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.level}".strip()
@@ -376,7 +379,10 @@ class Shift(ScopedModel):
         ordering = ["starts_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
                                               name="linguists_shift_order")]
-        indexes = [models.Index(fields=["linguist", "starts_at"], name="linguists_shift_member"),
+        # The ranking's hours served and load read only this index (it covers the status
+        # and the minutes): one short range per candidate and status.
+        indexes = [models.Index(fields=["linguist", "status", "starts_at", "minutes_served"],
+                                name="linguists_shift_member_load"),
                    models.Index(fields=["jurisdiction_code", "starts_at"],
                                 name="linguists_shift_scope"),
                    models.Index(fields=["starts_at", "ends_at"], name="linguists_shift_time")]

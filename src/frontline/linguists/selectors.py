@@ -1,15 +1,19 @@
 """Reads of the language talent pool, always restricted: members, needs, offers, shifts, the
 roster grid, dashboard figures, and the ranking of candidates for a need with its reasons.
 
-Ranking costs a fixed number of queries whatever the pool's size (one per kind of fact:
-levels, overlapping shifts, unavailable periods, hours served, load, weekly slots,
-certificates, offers); the scoring itself runs in Python over the speakers of one language.
+Ranking costs a fixed number of queries whatever the pool's size: the qualified speakers
+with their hours served and load (correlated lookups on a covering index), the speakers below
+the minimum levels, certificates, overlapping shifts, unavailable periods and offers. The
+scoring runs in Python over the speakers of one language; the objects of the ranking are
+built only when read.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import (
@@ -199,11 +203,54 @@ class Excluded:
         return why
 
 
+class Built(Sequence):
+    """A ranking's sorted rows, each turned into its object (`Candidate`, `Excluded`) when
+    first read: scoring and ordering happen at once, while the need page reads only the best
+    100 candidates and the first 200 excluded of thousands."""
+
+    __slots__ = ("_scored", "_build", "_built")
+
+    def __init__(self, scored: list[tuple], build: Callable[[tuple, int], Any]) -> None:
+        self._scored = scored
+        self._build = build
+        self._built: dict[int, Candidate] = {}
+
+    def __len__(self) -> int:
+        return len(self._scored)
+
+    def _at(self, index: int) -> Any:
+        hit = self._built.get(index)
+        if hit is None:
+            hit = self._built[index] = self._build(self._scored[index], index + 1)
+        return hit
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._at(i) for i in range(*index.indices(len(self._scored)))]
+        if index < 0:
+            index += len(self._scored)
+        if not 0 <= index < len(self._scored):
+            raise IndexError(index)
+        return self._at(index)
+
+    def __iter__(self) -> Iterator[Any]:
+        for i in range(len(self._scored)):
+            yield self._at(i)
+
+    def __bool__(self) -> bool:
+        return bool(self._scored)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, Sequence)) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass
 class Ranking:
     need: Need
-    candidates: list[Candidate]
-    excluded: list[Excluded]
+    candidates: Sequence[Candidate]
+    excluded: Sequence[Excluded]
 
 
 WEEK = 7 * 24 * 60
@@ -216,6 +263,24 @@ def _minute_of_day(value: Any) -> int:
     return value.hour * 60 + value.minute
 
 
+def _slot(weekday: int, start: Any, end: Any) -> tuple[int, int]:
+    """A weekly slot as (its first minute since Monday 00:00, its length in minutes); a slot
+    may pass midnight, and one whose end equals its start lasts the whole day."""
+    s = _minute_of_day(start)
+    return weekday * 1440 + s, (_minute_of_day(end) - s) % 1440 or 1440
+
+
+@lru_cache(maxsize=65536)
+def _weekly_slots(weekly: str) -> tuple[tuple[int, int], ...]:
+    """The weekly slots a member row keeps as text ('0 08:00 16:00;3 18:00 02:00'), parsed
+    once per process however many rankings read them."""
+    slots = []
+    for slot in weekly.split(";"):
+        day, start, end = slot.split(" ")
+        slots.append(_slot(int(day), start, end))
+    return tuple(slots)
+
+
 class _Window:
     """A need's window in local minutes since the Monday 00:00 of its first week, to measure
     how much of it weekly slots cover with integer arithmetic (no DST in Asia/Shanghai)."""
@@ -224,30 +289,28 @@ class _Window:
         local = timezone.localtime(start)
         self.a = local.weekday() * 1440 + local.hour * 60 + local.minute
         self.b = self.a + round((end - start).total_seconds() / 60)
-        self._memo: dict[tuple, int] = {}
+        self._memo: dict[tuple[int, int], int] = {}
 
-    def covered(self, weekday: int, start: Any, end: Any) -> int:
-        key = (weekday, start, end)
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        s, e = _minute_of_day(start), _minute_of_day(end)
-        length = (e - s) % 1440 or 1440
-        total = 0
-        for week in (-1, 0, 1, 2):
-            lo = week * WEEK + weekday * 1440 + s
-            overlap = min(lo + length, self.b) - max(lo, self.a)
-            if overlap > 0:
-                total += overlap
-        self._memo[key] = total
-        return total
+    def covered(self, slot: tuple[int, int]) -> int:
+        """Minutes of the window inside one weekly slot, in any week the window touches."""
+        hit = self._memo.get(slot)
+        if hit is None:
+            lo, length = slot
+            a, b = self.a, self.b
+            hit = 0
+            for week in (-WEEK, 0, WEEK, 2 * WEEK):
+                overlap = min(week + lo + length, b) - max(week + lo, a)
+                if overlap > 0:
+                    hit += overlap
+            self._memo[slot] = hit
+        return hit
 
 
 def _slot_minutes(slots: list[tuple[int, Any, Any]], start: datetime.datetime,
                   end: datetime.datetime) -> float:
     """Minutes of [start, end) covered by weekly slots (local time; a slot may pass midnight)."""
     window = _Window(start, end)
-    return float(sum(window.covered(*slot) for slot in slots))
+    return float(sum(window.covered(_slot(*slot)) for slot in slots))
 
 
 def _distance(member_code: str, post_code: str) -> int:
@@ -332,15 +395,16 @@ def rank_candidates(*, actor: Any, need: Need, now: datetime.datetime | None = N
         starts_at__gte=start - datetime.timedelta(days=LOAD_DAYS),
         starts_at__lt=start + datetime.timedelta(days=LOAD_DAYS),
     ).order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")
-    certs_q = Certificate.objects.filter(
-        linguist=OuterRef("linguist_id"), language=lang,
-    ).order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")
     in_scope = in_scope.order_by()  # the model's ordering would cost a sort of every row
     rows = _rows(in_scope.filter(qualified).annotate(
-        served=Subquery(served_q), busy=Subquery(load_q), certs=Subquery(certs_q),
+        served=Subquery(served_q), busy=Subquery(load_q),
     ).values_list("linguist_id", "linguist__name", "linguist__status",
                   "linguist__jurisdiction_code", "in_reserve_pool", *SKILLS,
-                  "served", "busy", "certs", "linguist__weekly"))
+                  "served", "busy", "linguist__weekly"))
+    # Certificates of the language, counted per member in one pass over the (language,
+    # member) index: far fewer rows than speakers.
+    cert_counts = dict(_rows(Certificate.objects.filter(language=lang).order_by().values(
+        "linguist_id").annotate(n=Count("id")).values_list("linguist_id", "n")))
     unqualified = _rows(in_scope.exclude(qualified).values_list(
         "linguist_id", "linguist__name", "linguist__status", *SKILLS)) if explain else []
     t = _texts()
@@ -357,35 +421,35 @@ def rank_candidates(*, actor: Any, need: Need, now: datetime.datetime | None = N
         starts_at__lt=end, ends_at__gt=start).values_list("linguist_id", "reason"))
     window = _Window(start, end)
     minutes = max(window.b - window.a, 1)
-    weekly_memo: dict[str, int] = {"": -1}
-
-    def covered_minutes(weekly: str) -> int:
-        """Minutes of the window covered by a member's weekly slots; -1: none given."""
-        hit = weekly_memo.get(weekly)
-        if hit is None:
-            hit = 0
-            for slot in weekly.split(";"):
-                day, s, e = slot.split(" ")
-                hit += window.covered(int(day), s, e)
-            weekly_memo[weekly] = hit
-        return hit
+    weekly_memo: dict[str, int] = {}
+    covered = window.covered
 
     offers = dict(Offer.objects.filter(need=need).values_list("linguist_id", "status"))
     offer_labels = {k: str(v) for k, v in OfferStatus.choices}
 
     mins = tuple(minimums[s] for s in SKILLS)
     required = [i for i, m in enumerate(mins) if m]
+    # The margin above the minimums, summed over the skills that have one.
+    fl, fs, fr, fw = (1 if m else 0 for m in mins)
+    floor = sum(mins)
     inactive, reserve_status = str(MemberStatus.INACTIVE), str(MemberStatus.RESERVE)
     post_code = need.jurisdiction_code
-    candidates: list[Candidate] = []
-    excluded: list[Excluded] = []
+    scored: list[tuple] = []
+    excluded: list[tuple] = []  # (name, id, reasons or None, inactive, levels)
     blocked = away.keys() | clashes.keys()
     post_street, post_district = post_code[:9] if len(post_code) >= 9 else None, post_code[:6]
     # The SQL already kept only active members at the minimum levels: what is left to check
-    # here is the time (unavailable, another shift, weekly slots), then the score.
-    for (member_id, name, status, code, pooled, li, sp, re, wr, minutes_served, busy, certs,
-         weekly) in rows:
-        member_covered = covered_minutes(weekly) if weekly else -1
+    # here is the time (unavailable, another shift, weekly slots), then the score. Each
+    # candidate is kept as a tuple that sorts best first; `Candidates` builds the objects.
+    for row in rows:
+        member_id, weekly = row[0], row[11]
+        if weekly:
+            member_covered = weekly_memo.get(weekly)
+            if member_covered is None:
+                member_covered = weekly_memo[weekly] = sum(
+                    covered(slot) for slot in _weekly_slots(weekly))
+        else:
+            member_covered = -1
         if member_covered == 0 or member_id in blocked:
             why = []
             if member_id in away:
@@ -395,35 +459,47 @@ def rank_candidates(*, actor: Any, need: Need, now: datetime.datetime | None = N
                 why.append(clashes[member_id])
             if member_covered == 0:
                 why.append(t["outside"])
-            excluded.append(Excluded(member_id, name, why))
+            excluded.append((row[1], member_id, why, False, ()))
             continue
+        _id, name, status, code, pooled, li, sp, re, wr, served, busy, _w = row
+        certs = cert_counts.get(member_id, 0) if cert_counts else 0
         coverage = None if member_covered < 0 else min(member_covered / minutes, 1.0)
-        hours = (minutes_served or 0) / 60
+        hours = served / 60 if served else 0
         busy = busy or 0
-        certs = certs or 0
         distance = 0 if code[:9] == post_street else (1 if code[:6] == post_district else 2)
         reserve = pooled or status == reserve_status
-        levels = (li, sp, re, wr)
-        margin = sum(levels[i] - mins[i] for i in required) if required else (li + sp + re + wr) / 4
+        margin = (fl * li + fs * sp + fr * re + fw * wr - floor) if required else \
+            (li + sp + re + wr) / 4
         score = (100 + 4 * (margin if margin < 8 else 8) + 3 * (certs if certs < 2 else 2)
                  - (0 if coverage is None else 40 * (1 - coverage))
                  - 2 * (hours if hours < 40 else 40) - 5 * (busy if busy < 6 else 6)
                  - 8 * distance - (25 if reserve else 0))
-        candidates.append(Candidate(
-            member_id, name, status, {"listening": li, "speaking": sp, "reading": re,
-                                      "writing": wr}, round(score, 1),
-            bool(reserve), round(hours, 1), busy,
-            None if coverage is None else round(coverage, 2), distance, certs,
-            offer_labels.get(offers.get(member_id), "") if offers else "", 0, t))
+        scored.append((-round(score, 1), round(hours, 1), name, member_id, status,
+                       li, sp, re, wr, bool(reserve), busy, coverage, distance, certs))
+    scored.sort()  # best score, fewest hours, name, id (unique)
+
+    def build(item: tuple, rank: int) -> Candidate:
+        (score, hours, name, member_id, status, li, sp, re, wr, reserve, busy, coverage,
+         distance, certs) = item
+        return Candidate(
+            member_id, name, status,
+            {"listening": li, "speaking": sp, "reading": re, "writing": wr}, -score,
+            reserve, hours, busy, None if coverage is None else round(coverage, 2), distance,
+            certs, offer_labels.get(offers.get(member_id), "") if offers else "", rank, t)
+
     for member_id, name, status, *levels in unqualified:
-        excluded.append(Excluded(
-            member_id, name, [], status == inactive,
-            tuple((i, levels[i], mins[i]) for i in required if levels[i] < mins[i]), t))
-    candidates.sort(key=lambda c: (-c.score, c.hours_14d, c.name, c.linguist_id))
-    for i, candidate in enumerate(candidates, 1):
-        candidate.rank = i
-    excluded.sort(key=lambda e: (e.name, e.linguist_id))
-    return Ranking(need=need, candidates=candidates, excluded=excluded)
+        excluded.append((name, member_id, None, status == inactive, levels))
+    excluded.sort()  # by name, then id (unique: nothing further is compared)
+
+    def build_excluded(item: tuple, rank: int) -> Excluded:
+        name, member_id, given, is_inactive, levels = item
+        if given is not None:
+            return Excluded(member_id, name, given, texts=t)
+        return Excluded(member_id, name, [], is_inactive, tuple(
+            (i, levels[i], mins[i]) for i in required if levels[i] < mins[i]), t)
+
+    return Ranking(need=need, candidates=Built(scored, build),
+                   excluded=Built(excluded, build_excluded))
 
 
 # -- roster and figures -----------------------------------------------------------------------

@@ -81,6 +81,33 @@ def test_ranking_explains_every_rank_and_every_exclusion(tree):
     assert "Japanese only" not in why and "Japanese only" not in names
 
 
+def test_certificates_of_the_language_raise_the_rank_and_the_list_is_read_lazily(tree):
+    need = make_need(tree, min_speaking=3)
+    plain = make_member(tree, name="Plain")
+    certified = make_member(tree, name="Certified")
+    for kind in ("catti", "tem8"):
+        services.certificate_add(actor=tree.users["district"], linguist=certified,
+                                 language="en", kind=kind, level="")
+    # A certificate of another language counts for nothing here.
+    services.certificate_add(actor=tree.users["district"], linguist=plain, language="ja",
+                             kind="jlpt", level="N1")
+    for i in range(3):
+        make_member(tree, name=f"Other {i}")
+    ranking = selectors.rank_candidates(actor=tree.users["district"], need=need)
+    candidates = ranking.candidates
+    assert len(candidates) == 5 and candidates[0].name == "Certified"
+    assert candidates[0].certificates == 2 and "2 certificates" in candidates[0].reasons
+    row = candidates[[c.name for c in candidates].index("Plain")]
+    assert row.certificates == 0 and not any("certificate" in r for r in row.reasons)
+    assert candidates[0].score - row.score == 6  # 3 per certificate, at most two
+    # The sequence answers as a list would: slices, negative indexes, the same objects.
+    assert [c.rank for c in candidates[1:3]] == [2, 3]
+    assert candidates[-1] is candidates[4] and candidates[-1].rank == 5
+    assert list(candidates) == candidates[:] and bool(candidates)
+    with pytest.raises(IndexError):
+        candidates[5]
+
+
 def test_weekly_availability_counts(tree):
     need = make_need(tree, start_hours=24, hours=8)
     local = timezone.localtime(need.starts_at)
