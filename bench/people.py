@@ -370,7 +370,14 @@ def persons_load(total: int) -> dict[str, list[str]]:
                    "birth_date", "nationality", "phone", "phone_alt", "email",
                    "preferred_language", "residence_id", "jurisdiction_code", "address",
                    "organisation_id", "arrived_on", "notes", "name_key", "search_text",
-                   "merged_into_id", "version", "created_at", "updated_at", "created_by_id"]
+                   "merged_into_id", "version", "created_at", "updated_at", "created_by_id",
+                   "age_band"]
+    from frontline.people.models import Person
+
+    missing = [f.column for f in Person._meta.concrete_fields
+               if not f.null and f.column not in person_cols]
+    if missing:  # a new required column: say so before generating a million rows
+        raise RuntimeError(f"persons_load does not fill {missing}")
     doc_cols = ["id", "person_id", "jurisdiction_code", "doc_type", "number_encrypted",
                 "number_index", "number_masked", "issuing_country", "expiry_date",
                 "verified_by_mrz", "created_at"]
@@ -388,7 +395,7 @@ def persons_load(total: int) -> dict[str, list[str]]:
             pk, family, given, "", zh, rng.choice("MF"), gen.birth(), rng.choice(NATIONALITIES),
             "", "", "", "", jurisdiction_pk, code, "", None, None, "",
             names.name_key(family, given), names.search_text(family, given, "", zh), None, 1,
-            now, now, None))
+            now, now, None, ""))
         number = f"Q{(n * 7919) % 10_000_019:08d}{n // 10_000_019}"  # distinct, not sequential
         docs.append((doc_start + n, pk, code, "passport", "bench-placeholder",
                      crypto.blind_index(number, purpose=DOCUMENT_PURPOSE), crypto.mask(number),

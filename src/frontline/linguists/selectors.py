@@ -17,6 +17,8 @@ from functools import lru_cache
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
+    Case,
     Count,
     Exists,
     F,
@@ -26,6 +28,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +58,7 @@ from frontline.linguists.models import (
 
 FAIRNESS_DAYS = 14
 LOAD_DAYS = 7
+PACK = 1 << 16
 
 
 # -- lists ------------------------------------------------------------------------------------
@@ -289,11 +294,11 @@ class _Window:
         local = timezone.localtime(start)
         self.a = local.weekday() * 1440 + local.hour * 60 + local.minute
         self.b = self.a + round((end - start).total_seconds() / 60)
-        self._memo: dict[tuple[int, int], int] = {}
+        self.memo: dict[tuple[int, int], int] = {}
 
     def covered(self, slot: tuple[int, int]) -> int:
         """Minutes of the window inside one weekly slot, in any week the window touches."""
-        hit = self._memo.get(slot)
+        hit = self.memo.get(slot)
         if hit is None:
             lo, length = slot
             a, b = self.a, self.b
@@ -302,7 +307,7 @@ class _Window:
                 overlap = min(week + lo + length, b) - max(week + lo, a)
                 if overlap > 0:
                     hit += overlap
-            self._memo[slot] = hit
+            self.memo[slot] = hit
         return hit
 
 
@@ -384,23 +389,31 @@ def rank_candidates(*, actor: Any, need: Need, now: datetime.datetime | None = N
                 where |= code_prefix_q("jurisdiction_code", code)
             in_scope = in_scope.filter(where)
     start, end = need.starts_at, need.ends_at
-    # Hours served and load, per member, as correlated lookups on the (member, start) index.
-    # Aggregates without GROUP BY (one index range per member: SUM/COUNT over it).
-    served_q = Shift.objects.filter(
-        linguist=OuterRef("linguist_id"), status=ShiftStatus.COMPLETED,
-        starts_at__gte=now - datetime.timedelta(days=FAIRNESS_DAYS), starts_at__lt=now,
-    ).order_by().annotate(m=Func(F("minutes_served"), function="SUM")).values("m")
-    load_q = Shift.objects.filter(
-        linguist=OuterRef("linguist_id"), status=ShiftStatus.ASSIGNED,
-        starts_at__gte=start - datetime.timedelta(days=LOAD_DAYS),
-        starts_at__lt=start + datetime.timedelta(days=LOAD_DAYS),
-    ).order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")
+    # Hours served (completed shifts of the past 14 days) and load (assigned shifts within a
+    # week of the need) in one correlated look-up per member on the covering (member, status,
+    # start, minutes) index, packed into one number: minutes served × 2^16 + shifts assigned.
+    # The count never reaches 2^16 (a member's assigned shifts never overlap, and two weeks
+    # hold 20,160 minutes), so the two figures come apart exactly.
+    served_from, served_to = now - datetime.timedelta(days=FAIRNESS_DAYS), now
+    load_from = start - datetime.timedelta(days=LOAD_DAYS)
+    load_to = start + datetime.timedelta(days=LOAD_DAYS)
+    packed = Case(
+        When(Q(status=ShiftStatus.COMPLETED, starts_at__gte=served_from,
+               starts_at__lt=served_to), then=F("minutes_served") * PACK),
+        When(Q(status=ShiftStatus.ASSIGNED, starts_at__gte=load_from, starts_at__lt=load_to),
+             then=Value(1)),
+        default=Value(0), output_field=BigIntegerField())
+    facts_q = Shift.objects.filter(
+        linguist=OuterRef("linguist_id"),
+        status__in=(ShiftStatus.COMPLETED, ShiftStatus.ASSIGNED),
+        starts_at__gte=min(served_from, load_from), starts_at__lt=max(served_to, load_to),
+    ).order_by().annotate(v=Func(packed, function="SUM")).values("v")
     in_scope = in_scope.order_by()  # the model's ordering would cost a sort of every row
     rows = _rows(in_scope.filter(qualified).annotate(
-        served=Subquery(served_q), busy=Subquery(load_q),
+        facts=Subquery(facts_q),
     ).values_list("linguist_id", "linguist__name", "linguist__status",
                   "linguist__jurisdiction_code", "in_reserve_pool", *SKILLS,
-                  "served", "busy", "linguist__weekly"))
+                  "facts", "linguist__weekly"))
     # Certificates of the language, counted per member in one pass over the (language,
     # member) index: far fewer rows than speakers.
     cert_counts = dict(_rows(Certificate.objects.filter(language=lang).order_by().values(
@@ -422,7 +435,7 @@ def rank_candidates(*, actor: Any, need: Need, now: datetime.datetime | None = N
     window = _Window(start, end)
     minutes = max(window.b - window.a, 1)
     weekly_memo: dict[str, int] = {}
-    covered = window.covered
+    covered, slot_minutes = window.covered, window.memo
 
     offers = dict(Offer.objects.filter(need=need).values_list("linguist_id", "status"))
     offer_labels = {k: str(v) for k, v in OfferStatus.choices}
@@ -440,14 +453,17 @@ def rank_candidates(*, actor: Any, need: Need, now: datetime.datetime | None = N
     post_street, post_district = post_code[:9] if len(post_code) >= 9 else None, post_code[:6]
     # The SQL already kept only active members at the minimum levels: what is left to check
     # here is the time (unavailable, another shift, weekly slots), then the score. Each
-    # candidate is kept as a tuple that sorts best first; `Candidates` builds the objects.
+    # candidate is kept as a tuple that sorts best first; `Built` makes the objects.
     for row in rows:
-        member_id, weekly = row[0], row[11]
+        member_id, weekly = row[0], row[10]
         if weekly:
             member_covered = weekly_memo.get(weekly)
             if member_covered is None:
-                member_covered = weekly_memo[weekly] = sum(
-                    covered(slot) for slot in _weekly_slots(weekly))
+                member_covered = 0
+                for slot in _weekly_slots(weekly):
+                    minutes_in = slot_minutes.get(slot)
+                    member_covered += covered(slot) if minutes_in is None else minutes_in
+                weekly_memo[weekly] = member_covered
         else:
             member_covered = -1
         if member_covered == 0 or member_id in blocked:
@@ -461,11 +477,11 @@ def rank_candidates(*, actor: Any, need: Need, now: datetime.datetime | None = N
                 why.append(t["outside"])
             excluded.append((row[1], member_id, why, False, ()))
             continue
-        _id, name, status, code, pooled, li, sp, re, wr, served, busy, _w = row
+        _id, name, status, code, pooled, li, sp, re, wr, facts, _w = row
+        served, busy = divmod(int(facts), PACK) if facts else (0, 0)
         certs = cert_counts.get(member_id, 0) if cert_counts else 0
         coverage = None if member_covered < 0 else min(member_covered / minutes, 1.0)
         hours = served / 60 if served else 0
-        busy = busy or 0
         distance = 0 if code[:9] == post_street else (1 if code[:6] == post_district else 2)
         reserve = pooled or status == reserve_status
         margin = (fl * li + fs * sp + fr * re + fw * wr - floor) if required else \

@@ -108,6 +108,27 @@ def test_certificates_of_the_language_raise_the_rank_and_the_list_is_read_lazily
         candidates[5]
 
 
+def test_hours_served_and_load_count_only_their_windows(tree):
+    post = make_post(tree)
+    need = make_need(tree, post, start_hours=24, hours=4)
+    member = make_member(tree, name="Worker")
+    district = tree.users["district"]
+    # Two assigned shifts within a week of the need, one beyond it: a load of two.
+    for hours in (30, 80, 24 * 9):
+        services.shift_assign(actor=district, need=make_need(tree, post, start_hours=hours,
+                                                             hours=3), linguist=member)
+    # A completed shift of 7 h 30 min three days ago, and one 20 days ago (outside 14 days).
+    for hours, minutes in ((-72, 450), (-480, 300)):
+        past = make_need(tree, post, start_hours=hours, hours=8)
+        shift = services.shift_assign(actor=district, need=past, linguist=member)
+        services.shift_check_in(actor=district, shift=shift, at=past.starts_at)
+        services.shift_check_out(actor=district, shift=shift, at=past.starts_at
+                                 + datetime.timedelta(minutes=minutes))
+    (candidate,) = selectors.rank_candidates(actor=district, need=need).candidates
+    assert candidate.load == 2 and "2 other shifts that week" in candidate.reasons
+    assert candidate.hours_14d == 7.5 and "7.5 h served in 14 days" in candidate.reasons
+
+
 def test_weekly_availability_counts(tree):
     need = make_need(tree, start_hours=24, hours=8)
     local = timezone.localtime(need.starts_at)
