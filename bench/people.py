@@ -555,7 +555,8 @@ def main(argv: list[str] | None = None) -> int:
     out["date"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     out["wall_seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(out, ensure_ascii=False), flush=True)
-    return 0 if "error" not in json.dumps(out) else 1
+    failed = any("error" in (out.get(part) or {}) for part in ("import", "search"))
+    return 0 if not failed and all(v is not False for v in out["goal_met"].values()) else 1
 
 
 if __name__ == "__main__":

@@ -501,7 +501,8 @@ def arrival_register(*, actor: Any, transfer_point: Place | None, data: dict[str
             arrival.guardian_consent_at = now
         _set_scope(arrival)
         _save_new(arrival)
-        ensure_in_scope(actor, Action.CHANGE, arrival)
+        if not check_in:  # else the check-in re-checks the scope of what it leaves
+            ensure_in_scope(actor, Action.CHANGE, arrival)
         change_record(actor=actor, action=ChangeAction.CREATE, obj=arrival,
                       after=snapshot(arrival), event="arrival.register")
         if check_in:
@@ -590,17 +591,17 @@ def _person_upsert(actor: Any, arrival: Arrival, residence: Jurisdiction, *,
     if existing is not None:
         cats = sorted(set(existing.categories) | set(categories))
         return people.person_update(actor=delegate, person=existing, categories=cats, **fields)
-    person = people.person_create(
+    document = None
+    if arrival.doc_number_encrypted:
+        document = {"doc_type": arrival.doc_type,
+                    "number": crypto.decrypt(arrival.doc_number_encrypted),
+                    "issuing_country": str(arrival.doc_country or nationality),
+                    "expiry_date": arrival.doc_expiry, "verified_by_mrz": arrival.mrz_verified}
+    return people.person_create(
         actor=delegate, categories=categories or ["other"], family_name=arrival.family_name,
         given_names=arrival.given_names, sex=arrival.sex, birth_date=arrival.birth_date,
-        nationality=nationality, preferred_language=arrival.language, **fields)
-    if arrival.doc_number_encrypted:
-        people.document_add(
-            actor=delegate, person=person, doc_type=arrival.doc_type,
-            number=crypto.decrypt(arrival.doc_number_encrypted),
-            issuing_country=str(arrival.doc_country or nationality),
-            expiry_date=arrival.doc_expiry, verified_by_mrz=arrival.mrz_verified)
-    return person
+        nationality=nationality, preferred_language=arrival.language, document=document,
+        **fields)
 
 
 def arrival_check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None = None,

@@ -104,19 +104,30 @@ def _refresh_search(person: Person) -> None:
                                            person.name_native, person.name_zh)
 
 
-def _write_grams(person: Person) -> None:
+def _write_grams(person: Person, *, new: bool = False) -> None:
+    """The person's CJK name pieces; `new`: the person was just inserted and has none yet."""
     grams = names.cjk_grams(person.name_zh, person.name_native)
-    PersonNameGram.objects.filter(person=person).exclude(gram__in=grams).delete()
-    existing = set(PersonNameGram.objects.filter(person=person).values_list("gram", flat=True))
-    PersonNameGram.objects.bulk_create(
-        [PersonNameGram(person=person, gram=g) for g in grams - existing])
+    existing: set[str] = set()
+    if not new:
+        PersonNameGram.objects.filter(person=person).exclude(gram__in=grams).delete()
+        existing = set(PersonNameGram.objects.filter(person=person).values_list("gram",
+                                                                                flat=True))
+    if grams - existing:
+        PersonNameGram.objects.bulk_create(
+            [PersonNameGram(person=person, gram=g) for g in sorted(grams - existing)])
 
 
-def _write_categories(person: Person, categories: list[str]) -> None:
-    PersonCategory.objects.filter(person=person).exclude(category__in=categories).delete()
-    existing = set(PersonCategory.objects.filter(person=person).values_list("category", flat=True))
-    PersonCategory.objects.bulk_create(
-        [PersonCategory(person=person, category=c) for c in categories if c not in existing])
+def _write_categories(person: Person, categories: list[str], *, new: bool = False) -> None:
+    """The person's categories; `new`: the person was just inserted and has none yet."""
+    existing: set[str] = set()
+    if not new:
+        PersonCategory.objects.filter(person=person).exclude(category__in=categories).delete()
+        existing = set(PersonCategory.objects.filter(person=person).values_list("category",
+                                                                                flat=True))
+    if any(c not in existing for c in categories):
+        PersonCategory.objects.bulk_create(
+            [PersonCategory(person=person, category=c) for c in categories
+             if c not in existing])
 
 
 def _clean_person(actor: Any, person: Person, *, region_hint: str) -> None:
@@ -131,27 +142,39 @@ def _clean_person(actor: Any, person: Person, *, region_hint: str) -> None:
     if not any(ch.isalpha() for ch in person.family_name):  # not only invisible controls
         raise ValidationError({"family_name": _("The family name is required.")})
     _refresh_search(person)
+    # The residence was checked above (and the database holds the foreign key): validating
+    # it again would cost a query.
     person.full_clean(exclude=["name_key", "search_text", "jurisdiction_code", "merged_into",
-                               "created_by"])
+                               "created_by", "residence"])
 
 
 # -- people -----------------------------------------------------------------------------------
 
-def person_create(*, actor: Any, categories: list[str] | None = None, **data: Any) -> Person:
-    """Register a person in a community the actor may change."""
+def person_create(*, actor: Any, categories: list[str] | None = None,
+                  document: dict[str, Any] | None = None, **data: Any) -> Person:
+    """Register a person in a community the actor may change; with `document` (the arguments
+    of `document_add` but the person), their identity document in the same transaction."""
     unknown = set(data) - PERSON_FIELDS
     if unknown:
         raise TypeError(f"unknown person fields {sorted(unknown)}")
     cats = _categories(categories)
+    if document is not None:
+        document = dict(document)
+        document["number"], document["issuing_country"] = _document_checked(
+            document["doc_type"], document["number"], document["issuing_country"])
+        document.setdefault("expiry_date", None)
+        document.setdefault("verified_by_mrz", False)
     with transaction.atomic():
         person = Person(created_by=actor if getattr(actor, "pk", None) else None, **data)
         _clean_person(actor, person, region_hint="CN")
-        person.save()
-        _write_categories(person, cats)
-        _write_grams(person)
+        person.save(force_insert=True)
+        _write_categories(person, cats, new=True)
+        _write_grams(person, new=True)
         ensure_in_scope(actor, Action.CHANGE, person)
         change_record(actor=actor, action=ChangeAction.CREATE, obj=person,
                       after={**snapshot(person), "categories": cats})
+        if document is not None:
+            _document_insert(actor, person, **document)
     return person
 
 
@@ -186,36 +209,50 @@ def person_update(*, actor: Any, person: Person, expected_version: int | None = 
 
 # -- identity documents -----------------------------------------------------------------------
 
-def document_add(*, actor: Any, person: Person, doc_type: str, number: str,
-                 issuing_country: str, expiry_date: datetime.date | None = None,
-                 verified_by_mrz: bool = False) -> IdentityDocument:
-    """Add an identity document; its number is encrypted, indexed and masked. One document per
-    (type, issuing country, number) in the whole registry."""
+def _document_checked(doc_type: str, number: str, issuing_country: str) -> tuple[str, str]:
+    """The normalised number and issuing country of a document to add, or a ValidationError."""
     if doc_type not in DocumentType.values:
         raise ValidationError({"doc_type": _("Unknown document type.")})
     number = crypto.normalise_identifier(number)
     if not 3 <= len(number) <= 30:
         raise ValidationError({"number": _("A document number has 3 to 30 letters and digits.")})
-    issuing_country = _check_country(issuing_country, "issuing_country")
+    return number, _check_country(issuing_country, "issuing_country")
+
+
+def _document_insert(actor: Any, person: Person, *, doc_type: str, number: str,
+                     issuing_country: str, expiry_date: datetime.date | None,
+                     verified_by_mrz: bool) -> IdentityDocument:
+    """Insert a checked document of a person in scope, in the caller's transaction; audited."""
+    document = IdentityDocument(
+        person=person, jurisdiction_code=person.jurisdiction_code, doc_type=doc_type,
+        number_encrypted=crypto.encrypt(number),
+        number_index=crypto.blind_index(number, purpose=DOCUMENT_PURPOSE),
+        number_masked=crypto.mask(number), issuing_country=issuing_country,
+        expiry_date=expiry_date, verified_by_mrz=verified_by_mrz,
+    )
+    try:
+        with transaction.atomic():
+            document.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationError({"number": _(
+            "This document is already registered (to this or another person); search for "
+            "it instead of registering it twice.")}) from None
+    change_record(actor=actor, action=ChangeAction.CREATE, obj=document,
+                  after=snapshot(document))
+    return document
+
+
+def document_add(*, actor: Any, person: Person, doc_type: str, number: str,
+                 issuing_country: str, expiry_date: datetime.date | None = None,
+                 verified_by_mrz: bool = False) -> IdentityDocument:
+    """Add an identity document; its number is encrypted, indexed and masked. One document per
+    (type, issuing country, number) in the whole registry."""
+    number, issuing_country = _document_checked(doc_type, number, issuing_country)
     with transaction.atomic():
         person = get_in_scope(Person, actor, Action.CHANGE, pk=person.pk)
-        document = IdentityDocument(
-            person=person, jurisdiction_code=person.jurisdiction_code, doc_type=doc_type,
-            number_encrypted=crypto.encrypt(number),
-            number_index=crypto.blind_index(number, purpose=DOCUMENT_PURPOSE),
-            number_masked=crypto.mask(number), issuing_country=issuing_country,
-            expiry_date=expiry_date, verified_by_mrz=verified_by_mrz,
-        )
-        try:
-            with transaction.atomic():
-                document.save()
-        except IntegrityError:
-            raise ValidationError({"number": _(
-                "This document is already registered (to this or another person); search for "
-                "it instead of registering it twice.")}) from None
-        change_record(actor=actor, action=ChangeAction.CREATE, obj=document,
-                      after=snapshot(document))
-    return document
+        return _document_insert(actor, person, doc_type=doc_type, number=number,
+                                issuing_country=issuing_country, expiry_date=expiry_date,
+                                verified_by_mrz=verified_by_mrz)
 
 
 def document_remove(*, actor: Any, document: IdentityDocument) -> None:

@@ -15,6 +15,7 @@ from frontline.people.models import (
     IdentityDocument,
     LodgingStay,
     Person,
+    PersonCategory,
     PersonNameGram,
 )
 from frontline.people.tests.factories import add_passport, make_person
@@ -105,6 +106,29 @@ def test_search_by_name_in_every_script(tree):
     assert search(tree, "Jürg") == {"MÜLLER"}
     assert search(tree, "zhang san") == {"ZHANG", "ZHANGSAN"}
     assert search(tree, "nobody") == set()
+
+
+def test_a_person_registered_with_a_document_gets_both_or_neither(tree):
+    person = make_person(tree, document={"doc_type": "passport", "number": "ya 123 4567",
+                                         "issuing_country": "IT"})
+    document = IdentityDocument.objects.get(person=person)
+    assert document.number_masked == crypto.mask("YA1234567")
+    assert crypto.decrypt(document.number_encrypted) == "YA1234567"
+    assert set(PersonCategory.objects.filter(person=person).values_list(
+        "category", flat=True)) == {"permanent_resident"}
+    assert ChangeLogEntry.objects.filter(object_type="people.identitydocument",
+                                         object_id=str(document.pk)).count() == 1
+    people = Person.objects.count()
+    # The same document again, or a bad one: no second person is left behind.
+    for bad, message in (({"doc_type": "passport", "number": "YA1234567",
+                           "issuing_country": "IT"}, "already registered"),
+                         ({"doc_type": "library card", "number": "X1234",
+                           "issuing_country": "IT"}, "Unknown document type"),
+                         ({"doc_type": "passport", "number": "X1", "issuing_country": "IT"},
+                          "3 to 30")):
+        with pytest.raises(ValidationError, match=message):
+            make_person(tree, given_names="OTHER", document=bad)
+        assert Person.objects.count() == people
 
 
 def test_search_by_document_number_and_phone(tree):
