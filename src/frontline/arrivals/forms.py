@@ -8,21 +8,17 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from frontline.areas.models import Jurisdiction, Level, Place
 from frontline.arrivals import selectors
 from frontline.arrivals.models import ArrivalCategory, Disposition, Symptom, TravelMode
+from frontline.core.choices import country_choices
 from frontline.core.models import code_prefix_q
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 from frontline.people.models import DocumentType, Sex
 
 DATE = forms.DateInput(attrs={"type": "date"})
-
-
-def country_choices(blank: bool = True) -> list[tuple[str, str]]:
-    return ([("", "—")] if blank else []) + list(countries)
 
 
 def destination_queryset(actor: Any):

@@ -5,19 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
+from frontline.core.choices import country_choices
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 from frontline.people.models import Category, DocumentType, Sex
 
 DATE = forms.DateInput(attrs={"type": "date"})
-
-
-def country_choices(blank: bool = True):
-    choices = list(countries)
-    return ([("", "—")] if blank else []) + choices
 
 
 class PersonForm(forms.Form):

@@ -9,9 +9,9 @@ from django import forms
 from django.core import signing
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
-from django_countries import countries
 
 from frontline.arrivals import selectors
+from frontline.core.choices import country_choices
 
 FORM_SALT = "frontline.portal.form"
 MIN_FILL_SECONDS = 2
@@ -50,10 +50,6 @@ def form_token_ok(token: str) -> bool:
     except (signing.BadSignature, ValueError):
         return False
     return timezone.now().timestamp() - issued >= MIN_FILL_SECONDS
-
-
-def country_choices() -> list[tuple[str, str]]:
-    return [("", "—"), *countries]
 
 
 class RegistrationForm(forms.Form):
