@@ -103,7 +103,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "frontline.core.middleware.RequestSizeLimitMiddleware",
-    "frontline.api.middleware.RejectNulQueryMiddleware",
+    "frontline.core.middleware.RejectNulMiddleware",
     "frontline.accounts.middleware.SessionTimeoutMiddleware",
     "frontline.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -117,7 +117,7 @@ class FrontlineAutoSchema(AutoSchema):
     def _error_codes(self) -> list[str]:
         codes = []
         queries = {p["name"] for p in self._get_parameters() if p["in"] == "query"}
-        if self.method in ("POST", "PUT", "PATCH") or queries:  # NUL: frontline.api.middleware
+        if self.method in ("POST", "PUT", "PATCH") or queries:  # NUL: frontline.core.middleware
             codes.append("400")
         if self.method in ("POST", "PUT", "PATCH"):
             codes.append("413")  # frontline.core.middleware.RequestSizeLimitMiddleware

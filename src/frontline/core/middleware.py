@@ -1,5 +1,6 @@
 """Request id middleware: every request gets an id, echoed in X-Request-ID, logs and audit.
-Request size middleware: a body larger than anything Frontline reads is refused unread."""
+Request size middleware: a body larger than anything Frontline reads is refused unread.
+NUL middleware: a path or query string holding a NUL character is refused before any view."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -77,6 +79,31 @@ class RequestSizeLimitMiddleware:
     def too_large(request, limit: int):
         message = _("What you sent is larger than %(mb)s MB, the most Frontline accepts. Send "
                     "a smaller file, or split it into several.") % {"mb": limit // (1024 * 1024)}
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=413)
-        return render(request, "413.html", {"message": message}, status=413)
+        return refused(request, 413, _("Too large"), message)
+
+
+class RejectNulMiddleware:
+    """A path or query string holding a NUL character answers 400 before any view reads it:
+    PostgreSQL can neither store nor compare text holding NUL (it raises instead of finding
+    nothing, and a staff list filtered by `?q=%00` would answer 500). Bodies are checked by
+    the API's parsers (frontline.api.parsers) and by forms (Django's fields refuse NUL)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+                "\x00" in key or any("\x00" in value for value in values)
+                for key, values in request.GET.lists()):
+            return refused(request, 400, _("Bad request"),
+                           str(ProhibitNullCharactersValidator.message))
+        return self.get_response(request)
+
+
+def refused(request, status: int, title: str, message: str):
+    """A request refused before any view: JSON under /api/, else the page in the user's
+    language."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message,
+                             "request_id": getattr(request, "request_id", "")}, status=status)
+    return render(request, "refused.html", {"title": title, "message": message}, status=status)
