@@ -23,6 +23,9 @@ How to read it (the JSON object on the last line is the result)
     peak_rss_mb               the largest resident size of this process (getrusage maxrss)
     peak_rss_children_mb      the largest resident size of any rendering worker process
                               (goal: both <= 1024)
+    batch_cpu_main_s, batch_cpu_workers_s   CPU seconds the batch took in this process and
+                              in the rendering workers (their sum over the cores is the
+                              floor of the batch's time; steadier than wall time between runs)
     single_p50_ms, single_p95_ms   time to issue one certificate (goal p95 <= 250)
     single_rss_growth_mb      resident size after the M single issues minus after the first
                               20 (warm-up), from /proc/self/statm (goal <= 100)
@@ -63,6 +66,10 @@ def rss_now_mb() -> float:
 
 def maxrss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def cpu_seconds(usage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 def cpu_check() -> float:
@@ -134,17 +141,21 @@ def person(i: int) -> dict:
 
 
 def bench_batch(users, count: int) -> dict:
-    from frontline.documents import services
+    from frontline.documents import rendering, services
     from frontline.documents.kinds import DocumentKind
     from frontline.documents.models import BatchStatus, IssueBatch
 
     items = [{"person": None, "context": person(i)} for i in range(count)]
+    cpu_self = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     batch = services.document_issue_batch(actor=users["street"],
                                           kind=DocumentKind.END_CERTIFICATE, items=items,
                                           language_policy="en", bilingual=True)
     batch = IssueBatch.objects.get(pk=batch.pk)
     seconds = time.perf_counter() - start
+    cpu_self_after = resource.getrusage(resource.RUSAGE_SELF)
+    rendering.shutdown_pool()  # its processes' CPU time is counted once they have ended
+    cpu_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     if batch.status != BatchStatus.DONE or batch.done != count:
         raise SystemExit(f"batch not done: {batch.status} {batch.done}/{count} {batch.error}")
     documents = list(batch.documents.order_by("batch_index"))
@@ -161,7 +172,9 @@ def bench_batch(users, count: int) -> dict:
     size = sum(services.issuing.media_path(d.file_path).stat().st_size for d in documents)
     return {"batch_documents": count, "batch_seconds": round(seconds, 2),
             "docs_per_second": round(count / seconds, 1),
-            "batch_mean_pdf_kb": round(size / count / 1024, 1)}
+            "batch_mean_pdf_kb": round(size / count / 1024, 1),
+            "batch_cpu_main_s": round(cpu_seconds(cpu_self_after) - cpu_seconds(cpu_self), 2),
+            "batch_cpu_workers_s": round(cpu_seconds(cpu_children), 2)}
 
 
 def bench_single(users, count: int) -> dict:

@@ -391,6 +391,11 @@ ARRIVALS_PASS_MAX_AGE_DAYS = env_int("ARRIVALS_PASS_MAX_AGE_DAYS", 10, minimum=1
 ARRIVALS_CONFIRM_MINUTES = env_int("ARRIVALS_CONFIRM_MINUTES", 120, minimum=1)
 PORTAL_RATE_LIMIT = env_int("PORTAL_RATE_LIMIT", 30, minimum=1)
 PORTAL_RATE_WINDOW = env_int("PORTAL_RATE_WINDOW", 600, minimum=1)
+# Arrivals never checked in (expected, pre-registered, cancelled; no Person) are deleted this
+# many days after their arrival date, by the daily purge acting as ARRIVALS_PURGE_AS (empty:
+# the observation purge's account, OBSERVATION_PURGE_AS) or by `manage.py arrivals_purge`.
+ARRIVALS_UNCLAIMED_RETENTION_DAYS = env_int("ARRIVALS_UNCLAIMED_RETENTION_DAYS", 30, minimum=1)
+ARRIVALS_PURGE_AS = env_str("ARRIVALS_PURGE_AS", "")
 # Medical observation: the default length when no policy is in force, the fever threshold,
 # the hours between which the day's checks are due, and how long after an observation closes
 # its person's personal data are purged (when nothing else keeps them).

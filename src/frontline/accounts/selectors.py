@@ -81,3 +81,18 @@ def app_home_cards(actor: Any) -> list[dict[str, Any]]:
         if config.name.startswith("frontline.") and callable(provider):
             cards.extend(provider(actor))
     return cards
+
+
+def scheduled_account(*setting_names: str) -> tuple[User | None, str]:
+    """The account a scheduled job acts as: the first of the named settings that is set (a
+    username), if that account is active. Otherwise None and why, for the job's log line."""
+    from django.conf import settings
+
+    username = next((name for name in (getattr(settings, s, "") for s in setting_names)
+                     if name), "")
+    if not username:
+        return None, "not configured"
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        return None, f"no active account {username!r}"
+    return user, ""

@@ -25,7 +25,12 @@ from frontline.arrivals.models import (
     Symptom,
     TravelMode,
 )
-from frontline.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, as_drf_error
+from frontline.core.api import (
+    CachedFieldsMixin,
+    ScopedModelViewSet,
+    ScopedReadOnlyViewSet,
+    as_drf_error,
+)
 from frontline.core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from frontline.core.models import scope_for
 from frontline.core.permissions import Action
@@ -39,7 +44,7 @@ def _service(call, *args, **kwargs):
         raise as_drf_error(exc) from exc
 
 
-class ArrivalSerializer(serializers.ModelSerializer):
+class ArrivalSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     transfer_point = serializers.PrimaryKeyRelatedField(
         queryset=Place.objects.none(), required=False,  # scoped-ok: restricted in __init__
         help_text="The transfer point registering the arrival (defaults to yours).")

@@ -12,7 +12,8 @@ class ArrivalsConfig(AppConfig):
     # Encrypted values, with their blind index (manage.py rotate_keys re-encrypts them).
     encrypted_fields = [("arrivals.Arrival", "doc_number_encrypted", "doc_number_index",
                          "identity-document")]
-    periodic = [(300, "frontline.arrivals.handover.batches_alert_overdue")]
+    periodic = [(300, "frontline.arrivals.handover.batches_alert_overdue"),
+                (3600, "frontline.arrivals.retention.purge_scheduled")]
     navigation = [
         (_("Transfer desk"), "arrivals:desk", Action.CHANGE),
         (_("Arrivals"), "arrivals:arrival_list", Action.VIEW),

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from frontline.areas.models import Place
@@ -86,7 +86,8 @@ def expected_import(*, actor: Any, transfer_point: Place, upload: Any) -> Arriva
     with transaction.atomic():
         job = ArrivalImport.objects.create(
             transfer_point=point, jurisdiction_code=point.jurisdiction_code, file_name=name,
-            file_path=relative, created_by=actor)
+            file_path=relative, created_by=actor,
+            language=(translation.get_language() or "")[:10])
         ensure_in_scope(actor, "change", job)
         change_record(actor=actor, action=ChangeAction.CREATE, obj=job,
                       event="arrivals.list_upload",
@@ -124,12 +125,18 @@ def expected_import_run(job_id: int) -> ArrivalImport | None:
     reported and skipped): a file refused part-way (its XML broken after the first rows) or
     a failure leaves none of them, and the list always ends done or refused, with a message.
     """
-    from frontline.people.imports.files import ImportRefused, file_open
-
     job = ArrivalImport.objects.filter(pk=job_id).select_related(  # scoped-ok: a task
         "transfer_point").first()
     if job is None or job.status != ImportStatus.PENDING:
         return job
+    # The messages are stored as text: written in the language of whoever uploaded the list.
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _run(job)
+
+
+def _run(job: ArrivalImport) -> ArrivalImport:
+    from frontline.people.imports.files import ImportRefused, file_open
+
     path = _media(job.file_path)
     errors: list[dict[str, Any]] = []
     created = total = 0

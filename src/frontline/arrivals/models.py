@@ -346,6 +346,8 @@ class ArrivalImport(ScopedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # The uploader's language: the task that reads the list writes its messages in it.
+    language = models.CharField(_("language"), max_length=10, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("arrival list")

@@ -36,7 +36,7 @@ from frontline.arrivals.models import (
     TravelMode,
 )
 from frontline.audit.models import ChangeAction
-from frontline.audit.services import change_record, snapshot
+from frontline.audit.services import change_record, change_records_together, snapshot
 from frontline.core import crypto
 from frontline.core.models import OutOfScope, ensure_in_scope, get_in_scope, scope_for
 from frontline.core.permissions import Action
@@ -130,7 +130,7 @@ def _country(value: Any, field: str, *, required: bool = False) -> str:
         if required:
             raise _error(field, _("Choose a country."), "country_required")
         return ""
-    if code not in dict(countries):
+    if code not in countries:  # the codes, without naming every country
         raise _error(field, _("“%(code)s” is not a known country code.") % {"code": code[:10]},
                      "country_unknown")
     return code
@@ -487,7 +487,7 @@ def arrival_register(*, actor: Any, transfer_point: Place | None, data: dict[str
     clean = clean_arrival_data(data)
     destination = _destination(data.get("destination"), transfer_point)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), change_records_together():
         arrival = Arrival(source=Source.DESK, status=ArrivalStatus.REGISTERED,
                           transfer_point=transfer_point, desk_place=transfer_point,
                           destination=destination,
@@ -500,13 +500,13 @@ def arrival_register(*, actor: Any, transfer_point: Place | None, data: dict[str
         if arrival.guardian_name:
             arrival.guardian_consent_at = now
         _set_scope(arrival)
+        if check_in:
+            # Registered and checked in by one INSERT; the check-in re-checks the scope.
+            return _check_in(actor=actor, arrival=arrival, registering=True)
         _save_new(arrival)
-        if not check_in:  # else the check-in re-checks the scope of what it leaves
-            ensure_in_scope(actor, Action.CHANGE, arrival)
+        ensure_in_scope(actor, Action.CHANGE, arrival)
         change_record(actor=actor, action=ChangeAction.CREATE, obj=arrival,
                       after=snapshot(arrival), event="arrival.register")
-        if check_in:
-            arrival = _check_in(actor=actor, arrival=arrival)
     return arrival
 
 
@@ -611,7 +611,7 @@ def arrival_check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction 
     """Check an arrival in at the desk: verify the document (MRZ, optional), sort it (the
     suggested disposition, or an override with a reason, audited), and create or update the
     Person (upsert by document). From here the arrival waits for a hand-over batch."""
-    with transaction.atomic():
+    with transaction.atomic(), change_records_together():
         arrival = get_in_scope(Arrival, actor, Action.CHANGE, for_update=True, pk=arrival.pk)
         return _check_in(actor=actor, arrival=arrival, destination=destination,
                          disposition=disposition, hotel=hotel, override_reason=override_reason,
@@ -620,8 +620,10 @@ def arrival_check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction 
 
 def _check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None = None,
               disposition: str = "", hotel: Place | None = None, override_reason: str = "",
-              mrz: str = "", pass_text: str = "") -> Arrival:
-    """The check-in itself, on an arrival locked (or created) in the caller's transaction."""
+              mrz: str = "", pass_text: str = "", registering: bool = False) -> Arrival:
+    """The check-in itself, on an arrival locked in the caller's transaction, or (with
+    `registering`) on a new one not saved yet, which is then inserted already checked in
+    (its registration and its check-in audited as two steps, as if saved twice)."""
     override_reason = " ".join((override_reason or "").split())[:300]
     if arrival.status not in EDITABLE:
         raise _error(None, _("This arrival is already checked in."), "already_checked_in")
@@ -700,8 +702,14 @@ def _check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None 
     arrival.status = ArrivalStatus.CHECKED_IN
     arrival.checked_in_at = now
     arrival.checked_in_by = actor if getattr(actor, "pk", None) else None
-    arrival.version += 1  # the row is locked (select_for_update)
-    arrival.save()
+    arrival.version += 1  # the row is locked (select_for_update), or new
+    if registering:
+        _save_new(arrival)
+        before.update(id=arrival.pk, reference=arrival.reference)
+        change_record(actor=actor, action=ChangeAction.CREATE, obj=arrival, after=before,
+                      event="arrival.register")
+    else:
+        arrival.save()
     ensure_in_scope(actor, Action.CHANGE, arrival)
     change_record(actor=actor, action=ChangeAction.EVENT, obj=arrival, before=before,
                   after=snapshot(arrival), event="arrival.check_in")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import models
@@ -13,6 +16,34 @@ from frontline.audit.models import AccessEvent, AccessLogEntry, ChangeAction, Ch
 from frontline.core.context import current_client_ip, current_request_id
 
 MASKED = "********"
+
+# The change entries collected by `change_records_together`, or None outside it.
+_collected: contextvars.ContextVar[list[ChangeLogEntry] | None] = contextvars.ContextVar(
+    "audit_collected_changes", default=None)
+
+
+@contextlib.contextmanager
+def change_records_together() -> Iterator[None]:
+    """Within the block, `change_record` collects its entries and they are written in one
+    INSERT when the block ends normally (nothing is written if it raises).
+
+    For a service that records several changes in one transaction (a desk check-in records
+    the arrival, the person, the document and the check-in): open it inside the transaction,
+    and only around code that lets every error propagate: an entry recorded inside a
+    savepoint that is rolled back and recovered from would still be written. Nested blocks
+    write with the outermost.
+    """
+    if _collected.get() is not None:
+        yield
+        return
+    token = _collected.set([])
+    try:
+        yield
+        entries = _collected.get()
+        if entries:
+            ChangeLogEntry.objects.bulk_create(entries)
+    finally:
+        _collected.reset(token)
 
 
 def _json_value(value: Any) -> Any:
@@ -74,7 +105,7 @@ def change_record(
         changed = {k for k in after if before.get(k) != after.get(k)}
         before = {k: v for k, v in before.items() if k in changed}
         after = {k: v for k, v in after.items() if k in changed}
-    return ChangeLogEntry.objects.create(
+    entry = ChangeLogEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=_actor_label(actor)[:150],
         request_id=current_request_id(),
@@ -87,6 +118,12 @@ def change_record(
         before=before,
         after=after,
     )
+    collected = _collected.get()
+    if collected is None:
+        entry.save(force_insert=True)
+    else:
+        collected.append(entry)
+    return entry
 
 
 def change_record_many(*, actor: Any, action: ChangeAction | str,

@@ -7,6 +7,8 @@ through services, which re-check the scope inside their transaction.
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -42,6 +44,24 @@ def as_drf_error(exc: Exception) -> Exception:
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
     return exc
+
+
+class CachedFieldsMixin:
+    """A ModelSerializer that works out its fields from the model once per class.
+
+    DRF introspects the model for every serializer it makes, that is, for every request: for
+    a form of forty fields that is a tenth of a desk check-in's time. The fields depend only
+    on the class (its declarations and Meta), so the first instance keeps them, unbound, and
+    later ones take a copy (a field is copied by making it again from its arguments).
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        prototype = cls.__dict__.get("_prototype_fields")
+        if prototype is None:
+            prototype = super().get_fields()
+            cls._prototype_fields = prototype
+        return copy.deepcopy(prototype)
 
 
 class ScopedViewSetMixin:

@@ -178,7 +178,7 @@ def note_save(*, actor: Any, country: str, name_zh: str = "", name_en: str = "",
     version waits for review (or stays a draft with `submit=False`)."""
     _require_writer(actor)
     country = (country or "").upper()
-    if country not in dict(countries):
+    if country not in countries:  # the codes, without naming every country
         raise ValidationError({"country": _("“%(code)s” is not a known country code.")
                                % {"code": country}})
     cleaned = _clean_texts(texts, SECTION_KEYS)

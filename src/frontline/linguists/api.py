@@ -4,8 +4,15 @@ interpreting, dashboard figures, and a member's own offers."""
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -211,8 +218,50 @@ class ExcludedSerializer(serializers.Serializer):
 
 
 class RankingSerializer(serializers.Serializer):
-    candidates = CandidateSerializer(many=True)
-    excluded = ExcludedSerializer(many=True)
+    candidates = CandidateSerializer(
+        many=True, help_text="The best candidates, at most `limit` of them.")
+    excluded = ExcludedSerializer(
+        many=True, help_text="The first excluded members by name, at most `excluded_limit`.")
+    candidates_total = serializers.IntegerField(
+        min_value=0, help_text="How many candidates there are in all.")
+    excluded_total = serializers.IntegerField(
+        min_value=0, help_text="How many members are excluded in all.")
+
+
+# The staff page shows the best 100 candidates and the first 200 excluded; the API sends as
+# many by default, and at most RANKING_LIMIT_MAX of each.
+CANDIDATES_LIMIT = 100
+EXCLUDED_LIMIT = 200
+RANKING_LIMIT_MAX = 1000
+
+
+class _WholeNumberField(serializers.IntegerField):
+    """An integer written as digits, with an optional minus sign: DRF's own field would also
+    take "5.0" or " 5"."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not re.fullmatch(r"-?[0-9]+", data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class RankingQuerySerializer(serializers.Serializer):
+    """The query parameters of a ranking. Errors carry DRF's own messages, which DRF
+    translates (Simplified Chinese included)."""
+
+    limit = _WholeNumberField(min_value=0, max_value=RANKING_LIMIT_MAX,
+                              default=CANDIDATES_LIMIT)
+    excluded_limit = _WholeNumberField(min_value=0, max_value=RANKING_LIMIT_MAX,
+                                       default=EXCLUDED_LIMIT)
+
+
+def _limit_parameter(name: str, default: int, what: str, total: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name, {"type": "integer", "minimum": 0, "maximum": RANKING_LIMIT_MAX},
+        default=default,
+        description=f"At most this many {what} are sent, a whole number from 0 to "
+                    f"{RANKING_LIMIT_MAX}; `{total}` says how many there are in all. "
+                    "Any other value answers 400.")
 
 
 class OfferRequestSerializer(serializers.Serializer):
@@ -262,13 +311,32 @@ class NeedViewSet(ScopedModelViewSet):
         data = dict(serializer.validated_data)
         serializer.instance = _call(services.need_create, actor=self.request.user, **data)
 
-    @extend_schema(responses={200: RankingSerializer})
+    @extend_schema(parameters=[
+        _limit_parameter("limit", CANDIDATES_LIMIT, "candidates (best first)",
+                         "candidates_total"),
+        _limit_parameter("excluded_limit", EXCLUDED_LIMIT, "excluded members (by name)",
+                         "excluded_total"),
+    ], responses={200: RankingSerializer})
     @action(detail=True, methods=["get"])
     def candidates(self, request, pk=None):
         """Eligible members best first, each with the reasons of its rank; the others with
-        why they are excluded."""
-        ranking = selectors.rank_candidates(actor=request.user, need=self.get_object())
-        return Response(RankingSerializer(ranking).data)
+        why they are excluded. Only the first `limit` candidates and `excluded_limit`
+        excluded are sent; the totals say how many there are."""
+        need = self.get_object()  # out of scope is 404 before the parameters are judged
+        # A plain dict, not the QueryDict: DRF would take an empty `?limit=` as absent.
+        query = RankingQuerySerializer(data={
+            name: request.query_params[name] for name in ("limit", "excluded_limit")
+            if name in request.query_params})
+        query.is_valid(raise_exception=True)
+        limits = query.validated_data
+        ranking = selectors.rank_candidates(actor=request.user, need=need)
+        # The ranking builds its rows when read: slicing builds only the rows sent.
+        return Response(RankingSerializer({
+            "candidates": ranking.candidates[:limits["limit"]],
+            "excluded": ranking.excluded[:limits["excluded_limit"]],
+            "candidates_total": len(ranking.candidates),
+            "excluded_total": len(ranking.excluded),
+        }).data)
 
     @extend_schema(request=OfferRequestSerializer, responses={200: OfferSerializer(many=True)})
     @action(detail=True, methods=["post"])

@@ -883,14 +883,11 @@ def observation_purge(*, actor: Any, dry_run: bool = True, older_than_days: int 
 def purge_scheduled() -> str:
     """The daily purge for `manage.py periodic`: acts as OBSERVATION_PURGE_AS (an account of
     the office), at most once in 23 hours; does nothing when no account is configured."""
-    from frontline.accounts.models import User
+    from frontline.accounts.selectors import scheduled_account
 
-    username = getattr(settings, "OBSERVATION_PURGE_AS", "")
-    if not username:
-        return "not configured"
-    user = User.objects.filter(username=username, is_active=True).first()
+    user, why_not = scheduled_account("OBSERVATION_PURGE_AS")
     if user is None:
-        return f"no active account {username!r}"
+        return why_not
     since = timezone.now() - datetime.timedelta(hours=23)
     if PurgeRun.objects.filter(started_by=user, dry_run=False,  # scoped-ok: own runs
                                created_at__gte=since).exists():

@@ -14,8 +14,8 @@ from frontline.core.tests.hostile.checks import audit_added, audit_counts, peak_
 # Files whose every data row is rejected (the command reports them and writes nothing).
 ROWS_REJECTED = {"division_nul": "control characters", "division_escape": "control characters",
                  "division_long_name": "longer than 100 characters"}
-# A field longer than the csv module's limit refuses the whole file instead; the limit is
-# process-wide and the registry's import lowers it to 20,000 characters once it has run.
+# A field longer than the csv module's limit (131,072 characters, process-wide, which nothing
+# in the project changes) refuses the whole file instead.
 FIELD_LIMIT = "field larger than field limit"
 
 

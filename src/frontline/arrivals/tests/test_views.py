@@ -256,3 +256,28 @@ def test_desk_registration_of_an_expected_traveller_opens_the_expected_arrival(t
     assert response.status_code == 302
     assert response["Location"] == f"/arrivals/{expected.pk}/"
     assert Arrival.objects.count() == 1
+
+
+@pytest.mark.parametrize("language, expected", [("en", "The list has no column for"),
+                                                 ("zh-hans", "名单缺少以下列")])
+def test_an_arrival_lists_messages_are_in_the_uploaders_language(
+        tree, django_capture_on_commit_callbacks, language, expected):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = _csv([["姓", "国籍"], ["KIM", "KR"]], "utf-8")
+    client = tree.client("registrar")
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(reverse("arrivals:import_upload"), {
+            "transfer_point": tree.places["transfer"].pk,
+            "file": SimpleUploadedFile("manifest.csv", content)},
+            HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 302
+    # The task runs later, in a worker whose own language is the other one.
+    from django.utils import translation
+
+    with translation.override("zh-hans" if language == "en" else "en"):
+        for callback in callbacks:
+            callback()
+    job = ArrivalImport.objects.get()
+    assert job.language == language
+    assert job.status == "refused" and expected in job.message, job.message

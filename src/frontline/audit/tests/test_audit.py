@@ -132,3 +132,33 @@ class TestAccessLogPermissions(ScopedPermissionTests):
         inside, outside = self.make_objects(tree)
         visible = set(AccessLogEntry.objects.restrict(tree.users["street"], "view_audit"))
         assert inside in visible and outside not in visible
+
+
+def test_change_records_together_writes_once_at_the_end_and_nothing_on_error(tree):
+    from django.test.utils import CaptureQueriesContext
+
+    from frontline.audit.services import change_records_together
+
+    place, actor = tree.places["lodging"], tree.users["district"]
+    before = ChangeLogEntry.objects.count()
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), \
+            change_records_together():
+        for event in ("test.one", "test.two"):
+            change_record(actor=actor, action="event", obj=place, event=event)
+        with change_records_together():  # nested: written with the outer block
+            change_record(actor=actor, action="event", obj=place, event="test.three")
+        assert ChangeLogEntry.objects.count() == before  # not yet written
+    inserts = [q for q in queries.captured_queries
+               if q["sql"].startswith('INSERT INTO "audit_changelogentry"')]
+    assert len(inserts) == 1
+    assert list(ChangeLogEntry.objects.order_by("id").values_list("event", flat=True)
+                [before:]) == ["test.one", "test.two", "test.three"]
+    assert ChangeLogEntry.objects.filter(event="test.one").get().time is not None
+
+    with pytest.raises(RuntimeError), transaction.atomic(), change_records_together():
+        change_record(actor=actor, action="event", obj=place, event="test.lost")
+        raise RuntimeError("refused")
+    assert not ChangeLogEntry.objects.filter(event="test.lost").exists()
+    # Outside a block, each entry is written at once.
+    change_record(actor=actor, action="event", obj=place, event="test.alone")
+    assert ChangeLogEntry.objects.filter(event="test.alone").exists()

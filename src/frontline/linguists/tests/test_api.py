@@ -4,7 +4,7 @@ offers answered by the member, and the figures."""
 import pytest
 from django.urls import reverse
 
-from frontline.linguists.models import Linguist, NeedStatus, Shift
+from frontline.linguists.models import Linguist, LinguistLanguage, NeedStatus, Shift
 from frontline.linguists.tests.factories import make_member, make_need, make_post, window
 
 
@@ -73,6 +73,104 @@ def test_a_street_cannot_rank_candidates_of_another_street(tree):
     need = make_need(tree, other_post)
     assert tree.client("street").get(reverse("api:need-candidates", kwargs={"pk": need.pk})
                                      ).status_code == 404
+
+
+def _bulk_members(tree, prefix, count, speaking):
+    """Many English speakers of street 110101001 at once (the services would take seconds);
+    names sort in the order they are made."""
+    unit = tree.jurisdictions["110101001"]
+    members = Linguist.objects.bulk_create([
+        Linguist(name=f"{prefix} {i:04d}", unit=unit, jurisdiction_code=unit.code)
+        for i in range(count)])
+    LinguistLanguage.objects.bulk_create([
+        LinguistLanguage(linguist=m, language="en", listening=4, speaking=speaking, reading=4,
+                         writing=4, jurisdiction_code=unit.code) for m in members])
+    return [m.name for m in members]
+
+
+def _ranking(client, need, query=""):
+    return client.get(reverse("api:need-candidates", kwargs={"pk": need.pk}) + query)
+
+
+def test_ranking_sends_the_page_sizes_by_default_and_the_totals(tree):
+    need = make_need(tree, min_speaking=3)
+    _bulk_members(tree, "Good", 105, speaking=4)
+    low = _bulk_members(tree, "Low", 205, speaking=2)
+    ranking = _ranking(tree.client("district"), need)
+    assert ranking.status_code == 200
+    body = ranking.json()
+    assert len(body["candidates"]) == 100 and body["candidates_total"] == 105
+    assert [c["rank"] for c in body["candidates"]] == list(range(1, 101))
+    assert len(body["excluded"]) == 200 and body["excluded_total"] == 205
+    assert [e["name"] for e in body["excluded"]] == low[:200]  # by name
+    assert "level too low" in body["excluded"][0]["reasons"][0]
+
+
+def test_a_limit_sends_exactly_that_many_of_the_best(tree):
+    need = make_need(tree, min_speaking=3)
+    for level in (3, 5, 4, 5, 3):
+        make_member(tree, languages=[("en", level, level, level, level)])
+    for _ in range(4):
+        make_member(tree, languages=[("en", 2, 2, 2, 2)])
+    client = tree.client("district")
+    everything = _ranking(client, need, "?limit=1000&excluded_limit=1000").json()
+    assert len(everything["candidates"]) == 5 and len(everything["excluded"]) == 4
+    body = _ranking(client, need, "?limit=3&excluded_limit=2").json()
+    assert body["candidates"] == everything["candidates"][:3]
+    assert [c["rank"] for c in body["candidates"]] == [1, 2, 3]
+    assert body["excluded"] == everything["excluded"][:2]
+    assert (body["candidates_total"], body["excluded_total"]) == (5, 4)
+    assert (everything["candidates_total"], everything["excluded_total"]) == (5, 4)
+    only_candidates = _ranking(client, need, "?limit=2").json()
+    assert len(only_candidates["candidates"]) == 2 and len(only_candidates["excluded"]) == 4
+
+
+def test_a_limit_of_zero_sends_only_the_totals(tree):
+    need = make_need(tree, min_speaking=3)
+    make_member(tree)
+    make_member(tree, languages=[("en", 2, 2, 2, 2)])
+    body = _ranking(tree.client("district"), need, "?limit=0&excluded_limit=0").json()
+    assert body == {"candidates": [], "excluded": [], "candidates_total": 1,
+                    "excluded_total": 1}
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("abc", "A valid integer is required."),
+    ("", "A valid integer is required."),
+    ("5.0", "A valid integer is required."),
+    (" 5", "A valid integer is required."),
+    ("1e2", "A valid integer is required."),
+    ("-1", "Ensure this value is greater than or equal to 0."),
+    ("1001", "Ensure this value is less than or equal to 1000."),
+    ("99999999999999999999", "Ensure this value is less than or equal to 1000."),
+])
+@pytest.mark.parametrize("name", ["limit", "excluded_limit"])
+def test_a_bad_limit_is_refused_with_a_clear_message(tree, name, value, message):
+    need = make_need(tree)
+    make_member(tree)
+    response = _ranking(tree.client("district"), need, f"?{name}={value}")
+    assert response.status_code == 400
+    assert response.json()[name] == [message]
+
+
+def test_both_bad_limits_are_told_at_once_and_in_the_readers_language(tree):
+    need = make_need(tree)
+    response = tree.client("district").get(
+        reverse("api:need-candidates", kwargs={"pk": need.pk}) + "?limit=x&excluded_limit=1001",
+        HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["limit"] == ["请填写合法的整数值。"]
+    assert body["excluded_limit"] == ["请确保该值小于或者等于 1000。"]
+
+
+def test_another_streets_need_is_404_whatever_the_limits(tree):
+    mine, other = make_post(tree), make_post(tree, code="110101002")
+    own_need, other_need = make_need(tree, mine), make_need(tree, other)
+    client = tree.client("street")
+    assert _ranking(client, own_need, "?limit=5&excluded_limit=0").status_code == 200
+    for query in ("?limit=5&excluded_limit=0", "?limit=0", "?limit=abc", "?limit=1001"):
+        assert _ranking(client, other_need, query).status_code == 404, query
 
 
 @pytest.mark.django_db(transaction=True)

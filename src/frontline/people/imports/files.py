@@ -191,8 +191,9 @@ def _csv_dialect(fh) -> str:
 
 
 def csv_count_rows(path: Path, encoding: str, limits: Limits) -> int:
-    """The number of records, streamed; refused as soon as it passes the limit."""
-    csv.field_size_limit(MAX_CELL_CHARS * 10)
+    """The number of records, streamed; refused as soon as it passes the limit. (A field is
+    at most the csv module's default 131,072 characters, else the file is refused; that limit
+    is process-wide, so it is left as it is rather than lowered for every other reader.)"""
     count = 0
     with open(path, encoding=encoding, newline="") as fh:
         reader = csv.reader(fh, delimiter=_csv_dialect(fh))
@@ -209,7 +210,6 @@ def csv_count_rows(path: Path, encoding: str, limits: Limits) -> int:
 
 
 def _csv_rows(path: Path, encoding: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
-    csv.field_size_limit(MAX_CELL_CHARS * 10)
     with open(path, encoding=encoding, newline="") as fh:
         reader = csv.reader(fh, delimiter=_csv_dialect(fh))
         count = 0

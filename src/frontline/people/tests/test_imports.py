@@ -90,6 +90,18 @@ def test_csv_in_each_encoding_is_read(tree, capture, encoding):
     assert sorted(anna.categories) == ["business_visitor"]
 
 
+def test_reading_a_csv_leaves_the_csv_modules_process_wide_field_limit_alone(tree, capture):
+    import csv
+
+    before = csv.field_size_limit()
+    content = csv_bytes(table(RESIDENT_FIELDS, two_residents()), "utf-8")
+    job = upload(tree, "street", "residents.csv", content, capture=capture)
+    assert job.status == ImportStatus.CHECKED, job.message
+    # Lowering it would refuse long fields in every other CSV read by this process afterwards
+    # (division lists, translation exchange files).
+    assert csv.field_size_limit() == before
+
+
 @pytest.mark.parametrize("label, content", [
     ("utf-16 without BOM", "姓,名\nTANAKA,YUKI\n".encode("utf-16-le")),
     ("utf-16 with BOM", "姓,名\nTANAKA,YUKI\n".encode("utf-16")),
