@@ -1,9 +1,11 @@
-"""REST endpoints for the users in your scope (read) and your own API tokens."""
+"""REST endpoints for the users in your scope (read), your own API tokens and password."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.contrib.auth import update_session_auth_hash
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -72,7 +74,42 @@ class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(ApiTokenSerializer(token).data, status=status.HTTP_200_OK)
 
 
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(trim_whitespace=False, write_only=True,
+                                             style={"input_type": "password"})
+    new_password = serializers.CharField(trim_whitespace=False, write_only=True,
+                                         style={"input_type": "password"})
+
+
+class MeViewSet(viewsets.GenericViewSet):
+    """Your own account."""
+
+    unscoped_reason = "own rows: acts only on the requesting user's own account"
+    serializer_class = PasswordChangeSerializer
+    queryset = User.objects.none()  # scoped-ok: schema only; acts on request.user
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={204: OpenApiResponse(description="The password was changed."),
+                   400: OpenApiResponse(description="Field errors: current_password (not "
+                                                    "correct) or new_password (refused by "
+                                                    "the password rules).")},
+        description="Change your own password. Your API tokens keep working; browser "
+                    "sessions signed in with the old password end (except this one, when "
+                    "called from a signed-in browser).",
+    )
+    @action(detail=False, methods=["post"])
+    def password(self, request):
+        body = PasswordChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = services.password_change(actor=request.user, **body.validated_data)
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            update_session_auth_hash(request._request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 ROUTES = [
     ("users", UserViewSet, "user"),
     ("tokens", ApiTokenViewSet, "token"),
+    ("accounts/me", MeViewSet, "me"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
 
 from frontline.accounts.roles import Role
@@ -68,6 +69,32 @@ class UserCreateForm(RoleScopeForm):
 
 class PasswordResetForm(forms.Form):
     password = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False)
+
+
+class PasswordChangeForm(forms.Form):
+    """One's own password; the service checks the current one and runs the validators."""
+
+    current_password = forms.CharField(
+        label=_("current password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}))
+    new_password = forms.CharField(
+        label=_("new password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password_again = forms.CharField(
+        label=_("new password again"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request, so the validators' rules are listed in the user's language.
+        self.fields["new_password"].help_text = " ".join(password_validators_help_texts())
+
+    def clean(self):
+        data = super().clean()
+        new, again = data.get("new_password"), data.get("new_password_again")
+        if new and again and new != again:
+            self.add_error("new_password_again", _("The two new passwords differ."))
+        return data
 
 
 class ProfileForm(forms.Form):

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -183,6 +184,48 @@ def user_reset_password(*, actor: User, user: User, password: str) -> User:
         change_record(actor=actor, action=ChangeAction.EVENT, obj=user,
                       event="user.password_reset", jurisdiction_code=_primary_code(user))
     return user
+
+
+# Wrong current passwords allowed in the password-change form per window (seconds).
+PASSWORD_CHANGE_ATTEMPTS = 5
+PASSWORD_CHANGE_WINDOW = 15 * 60
+
+
+def password_change(*, actor: User, current_password: str, new_password: str) -> User:
+    """A user changes their own password, proving the current one first.
+
+    Other sessions end by themselves: Django's session auth hash is derived from the
+    password hash, so sessions signed in with the old password are no longer valid. The view
+    keeps the current session with update_session_auth_hash. API tokens stay valid.
+    """
+    key = f"accounts:password-change-failures:{actor.pk}"
+    if (cache.get(key) or 0) >= PASSWORD_CHANGE_ATTEMPTS:
+        # Whoever holds a session or a token must not guess the current password at the API's
+        # rate: a few wrong tries, then a pause (the sign-in's lockout does not see this form).
+        raise ValidationError({"current_password": _(
+            "Too many wrong attempts. Try again in %(minutes)s minutes.")
+            % {"minutes": PASSWORD_CHANGE_WINDOW // 60}})
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=actor.pk)  # scoped-ok: oneself
+        if not current_password or not user.check_password(current_password):
+            if not cache.add(key, 1, PASSWORD_CHANGE_WINDOW):
+                cache.incr(key)
+            raise ValidationError(
+                {"current_password": _("Your current password is not correct.")})
+        if new_password == current_password:
+            raise ValidationError(
+                {"new_password": _("The new password must differ from the current one.")})
+        try:
+            validate_password(new_password, user)
+        except ValidationError as exc:
+            raise ValidationError({"new_password": exc.messages}) from None
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        change_record(actor=user, action=ChangeAction.EVENT, obj=user,
+                      event="user.password_change", jurisdiction_code=_primary_code(user))
+    cache.delete(key)
+    actor.password = user.password
+    return actor
 
 
 def _primary_code(user: User) -> str:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/", views.two_factor, name="two_factor"),
     path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/password/", views.password_change, name="password_change"),
     path("accounts/tokens/new/", views.token_create, name="token_create"),
     path("accounts/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("users/", views.UserListView.as_view(), name="user_list"),

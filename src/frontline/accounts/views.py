@@ -7,6 +7,7 @@ import time
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from frontline.accounts import selectors, services
 from frontline.accounts.forms import (
     LoginForm,
+    PasswordChangeForm,
     PasswordResetForm,
     ProfileForm,
     RoleScopeForm,
@@ -115,6 +117,25 @@ def profile(request):
         "form": form, "tokens": tokens, "token_form": TokenForm(),
         "roles": request.user.active_roles(),
     })
+
+
+@login_required
+def password_change(request):
+    """The signed-in user changes their own password; this session stays signed in."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.password_change(
+                actor=request.user, current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            # Other sessions end: their auth hash no longer matches the new password.
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password was changed."))
+            return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 @login_required
