@@ -175,15 +175,22 @@ def user_reset_password(*, actor: User, user: User, password: str) -> User:
         user = get_in_scope(User, actor, Action.MANAGE_USERS, pk=user.pk)
         if not _manages_all_roles_of(actor, user):
             raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.messages}) from None
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        change_record(actor=actor, action=ChangeAction.EVENT, obj=user,
-                      event="user.password_reset", jurisdiction_code=_primary_code(user))
+        _password_set(actor=actor, user=user, password=password, field="password",
+                      event="user.password_reset")
     return user
+
+
+def _password_set(*, actor: User, user: User, password: str, field: str, event: str) -> None:
+    """Check a new password with the configured validators (errors on `field`), set it and
+    audit `event` without it; inside the caller's transaction."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    change_record(actor=actor, action=ChangeAction.EVENT, obj=user, event=event,
+                  jurisdiction_code=_primary_code(user))
 
 
 # Wrong current passwords allowed in the password-change form per window (seconds).
@@ -215,14 +222,8 @@ def password_change(*, actor: User, current_password: str, new_password: str) ->
         if new_password == current_password:
             raise ValidationError(
                 {"new_password": _("The new password must differ from the current one.")})
-        try:
-            validate_password(new_password, user)
-        except ValidationError as exc:
-            raise ValidationError({"new_password": exc.messages}) from None
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        change_record(actor=user, action=ChangeAction.EVENT, obj=user,
-                      event="user.password_change", jurisdiction_code=_primary_code(user))
+        _password_set(actor=user, user=user, password=new_password, field="new_password",
+                      event="user.password_change")
     cache.delete(key)
     actor.password = user.password
     return actor
