@@ -25,7 +25,7 @@ def test_scan_check_in_hand_over_and_receive(page, live_tree):
     assert "居家医学观察" in page.inner_text("#suggestion")
     page.select_option("select[name=destination]", label="110101001001 多福巷社区")
     page.click("#checkin-form button[type=submit]")
-    assert page.inner_text("#status") == "已入境登记"
+    expect(page.locator("#status")).to_have_text("已入境登记")
     page.goto("/arrivals/batches/new/")
     page.fill("input[name=vehicle]", "京A-12345")
     page.click("text=出发")
@@ -36,7 +36,7 @@ def test_scan_check_in_hand_over_and_receive(page, live_tree):
     page.goto(batch_url)
     page.check(f"input[name=a-{arrival.pk}][value=received]")
     page.click("main form button[type=submit]")
-    assert page.inner_text("#batch-status") == "接收方已确认"
+    expect(page.locator("#batch-status")).to_have_text("接收方已确认")
     page.context.clear_cookies()
     browser_login(page, "registrar")
     assert page.goto(f"/arrivals/{arrival.pk}/").status == 404

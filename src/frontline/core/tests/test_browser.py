@@ -1,6 +1,7 @@
 """The staff shell in a real Chromium: sign in, switch language, and 404 outside one's scope."""
 
 import pytest
+from playwright.sync_api import expect
 
 from frontline.conftest import browser_login
 
@@ -13,7 +14,7 @@ def test_sign_in_and_see_own_figures(page, live_tree):
     page.fill("input[name=username]", "street")
     page.fill("input[name=password]", "wrong-password-here")
     page.click("main button[type=submit]")
-    assert page.locator("[role=alert]").count() >= 1
+    expect(page.locator("[role=alert]").first).to_be_visible()
     browser_login(page, "street")
     cards = page.locator("#figures-jurisdictions .card")
     assert cards.count() == 2  # one street, two communities: real counts of its scope

@@ -2,6 +2,7 @@
 and the city office approves and sends the reports."""
 
 import pytest
+from playwright.sync_api import expect
 
 from frontline.conftest import browser_login
 from frontline.incidents import services
@@ -37,10 +38,11 @@ def test_an_incident_from_opening_to_its_final_report(page, live_tree):
     page.wait_for_url("**/incidents/*/")
     incident = Incident.objects.get()
     assert "Isolate in the room" in page.inner_text("#steps")
-    for _ in range(2):
+    undone = page.locator("#steps button[value=done]")
+    expect(undone).to_have_count(2)
+    for left in (1, 0):
         page.click("#steps button[value=done] >> nth=0")
-        page.wait_for_load_state()
-    assert page.locator("#steps button[value=done]").count() == 0
+        expect(undone).to_have_count(left)  # waits for the page to come back
     page.fill("textarea[name=text]", "Transferred to the designated hospital.")
     page.click("form[action$='/notes/'] button")
     page.wait_for_selector("text=Transferred to the designated hospital.")
@@ -50,7 +52,7 @@ def test_an_incident_from_opening_to_its_final_report(page, live_tree):
     assert "Transferred to the designated hospital." in page.input_value("textarea[name=text]")
     page.goto(f"/incidents/{incident.pk}/")
     page.click("form[action$='/close/'] button")
-    page.wait_for_load_state()
+    expect(page.locator("form[action$='/close/']")).to_have_count(0)  # closed: no close form
     incident.refresh_from_db()
     assert incident.status == "closed"
     page.goto(f"/incidents/{incident.pk}/")

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from frontline.conftest import browser_login
 from frontline.reports import services
@@ -31,14 +32,18 @@ def test_submit_approve_and_see_on_the_dashboard(page, live_tree):
     page.click(f"#units a[href='/reports/submissions/{unit.pk}/']")
     page.fill("input[name=v-calls]", "-2")
     page.click("button[value=submit]")
-    assert "Hotline calls" in page.inner_text("#figures")  # the error names the figure
+    # the page comes back with the error on the figure's own row (expect waits for it)
+    expect(page.locator("#figures tr.has-error")).to_have_count(1)
+    expect(page.locator("#figures tr.has-error")).to_contain_text("Hotline calls")
     page.fill("input[name=v-calls]", "3")
     page.fill("input[name=v-residents]", "1")
     page.click("button[value=submit]")
-    assert page.locator("#figures .errors").count() == 1  # differs from the registry: why?
+    # differs from the registry: the residents row asks why
+    expect(page.locator("#figures tr.has-error")).to_contain_text("Residents")
+    expect(page.locator("#figures .errors")).to_have_count(1)
     page.fill("input[name=c-residents]", "a newcomer not yet registered")
     page.click("button[value=submit]")
-    page.wait_for_selector("#status")
+    expect(page.locator("#figures .errors")).to_have_count(0)  # the page came back clean
     unit.refresh_from_db()
     assert unit.status == "submitted" and unit.values == {"residents": 1, "calls": 3}
 
@@ -46,7 +51,7 @@ def test_submit_approve_and_see_on_the_dashboard(page, live_tree):
     browser_login(page, "street")
     page.goto(f"/reports/submissions/{unit.pk}/")
     page.click("button[value=approve]")
-    page.wait_for_load_state()
+    expect(page.locator("button[value=approve]")).to_have_count(0)  # locked
     unit.refresh_from_db()
     assert unit.status == "approved"
 
