@@ -223,3 +223,70 @@ def test_documents_fetch_nothing_from_outside(tmp_path):
         fetcher.fetch(f"file://{secret}")
     with pytest.raises(ValueError):
         fetcher.fetch("http://127.0.0.1/")
+
+
+def _every_feature_items() -> list[rendering.RenderItem]:
+    """Items that use every part of the markup: marks, titles, headings, list items, filled and
+    blank fields, a signature with a seal, a footer with a QR code; A4 and card; LTR and RTL."""
+    blocks = [
+        rendering.Block("heading", [("须知", False)], [("Notes", False)]),
+        rendering.Block("item", [("请每日测量体温。", False)], [("Take your temperature.", False)]),
+        rendering.Block("paragraph", [("兹证明 ", False), ("SMITH John", True)],
+                        [("This certifies that ", False), ("SMITH John", True)]),
+        rendering.Block("field", [("房间号：", False), ("", True)], [("Room:", False), ("", True)]),
+        rendering.Block("field", [("姓名：", False), ("SMITH John", True)],
+                        [("Name:", False), ("SMITH John", True)]),
+        rendering.Block("field", [("签名", False)], [("Signature", False)]),
+        rendering.Block("signature", [("东城区外事办公室", False)], [("Foreign Affairs Office", False)]),
+        rendering.Block("signature", [("2026年11月30日", False)], [("30 November 2026", False)]),
+    ]
+    seal, mime = rendering.demo_seal()
+    return [rendering.RenderItem(page_format=fmt, language=lang, title_zh="证明", title_tr=title,
+                                 blocks=blocks, official=official, specimen=specimen,
+                                 serial="110101-2026-0000001", seal=seal, seal_mime=mime,
+                                 verify_url="https://example.org/verify/110101-2026-0000001:x/")
+            for fmt, lang, title, official, specimen in (
+                ("a4", "en", "Certificate", False, True), ("card", "ar", "شهادة", True, False),
+                ("a4", "fa", "گواهی", False, False), ("card", "ja", "証明書", True, True))]
+
+
+def test_the_markup_uses_only_elements_the_short_ua_stylesheet_styles():
+    from xml.etree import ElementTree
+
+    html, _assets = rendering.document_html(_every_feature_items())
+    root = ElementTree.fromstring(html.removeprefix("<!DOCTYPE html>"))  # noqa: S314 - our own markup
+    assert {element.tag for element in root.iter()} <= rendering.UA_ELEMENTS
+
+
+def _boxes(document) -> list[tuple]:
+    """Every box of every page: its kind, place, size and text (to compare two layouts)."""
+    out = []
+
+    def walk(box, page):
+        out.append((page, type(box).__name__, round(box.position_x, 2), round(box.position_y, 2),
+                    round(box.width or 0, 2), round(box.height or 0, 2),
+                    getattr(box, "text", "")))
+        for child in getattr(box, "children", []):
+            walk(child, page)
+
+    for number, page in enumerate(document.pages):
+        walk(page._page_box, number)  # noqa: SLF001 - the laid-out tree
+    return out
+
+
+def test_the_short_ua_stylesheet_lays_out_exactly_as_weasyprints_own():
+    """UA_CSS restates the rules of WeasyPrint's user-agent stylesheet our markup needs: the
+    layout of every element, in every format and direction, is the same box for box."""
+    from weasyprint import HTML
+
+    items = _every_feature_items()
+    font_config, css, fetcher_class = rendering._weasy()
+    html, assets = rendering.document_html(items)
+    short = rendering._parsed_html(html, fetcher_class(assets))
+    assert short._ua_stylesheets() == [rendering._state["ua_css"]]  # the short one is in use
+    full = HTML(string=html, url_fetcher=fetcher_class(assets))
+    with_short = short.render(stylesheets=[css], font_config=font_config)
+    with_full = full.render(stylesheets=[css], font_config=font_config)
+    assert len(with_short.pages) == len(items)
+    assert _boxes(with_short) == _boxes(with_full)
+    assert with_short.make_bookmark_tree() == with_full.make_bookmark_tree()
