@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "frontline.core.middleware.RejectNulMiddleware",
     "frontline.accounts.middleware.SessionTimeoutMiddleware",
     "frontline.accounts.middleware.TwoFactorRequiredMiddleware",
+    "frontline.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -96,7 +96,9 @@ class MeViewSet(viewsets.GenericViewSet):
                                                     "the password rules).")},
         description="Change your own password. Your API tokens keep working; browser "
                     "sessions signed in with the old password end (except this one, when "
-                    "called from a signed-in browser).",
+                    "called from a signed-in browser). A password someone else set (a new "
+                    "account, a manager's reset) must be changed first: until then a "
+                    "browser session gets 403 from every other endpoint.",
     )
     @action(detail=False, methods=["post"])
     def password(self, request):

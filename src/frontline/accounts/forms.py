@@ -62,13 +62,17 @@ class UserCreateForm(RoleScopeForm):
     email = forms.EmailField(label=_("e-mail"), required=False)
     phone = forms.CharField(label=_("phone"), max_length=40, required=False)
     password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput,
-                               strip=False)
+                               strip=False,
+                               help_text=_("The user must choose their own password at the "
+                                           "first sign-in."))
     field_order = ["username", "display_name", "email", "phone", "password", "role",
                    "jurisdiction", "place"]
 
 
 class PasswordResetForm(forms.Form):
-    password = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False)
+    password = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False,
+                               help_text=_("The user must choose their own password at the "
+                                           "next sign-in."))
 
 
 class PasswordChangeForm(forms.Form):

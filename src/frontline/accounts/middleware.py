@@ -1,13 +1,15 @@
-"""Session timeouts (inactivity and absolute) and the two-factor requirement."""
+"""Session timeouts (inactivity and absolute), the two-factor requirement and the change of a
+password someone else set."""
 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +20,11 @@ LAST_SEEN = "_frontline_last_seen"
 # Paths a logged-in user who still owes a second factor may reach.
 _TWO_FACTOR_OPEN = ("/accounts/login/", "/accounts/logout/", "/accounts/two-factor/", "/static/",
                     "/i18n/", "/api/")
+
+# Paths a signed-in user who must change a password someone else set may reach (besides the
+# password page itself and, in the API, the password endpoint).
+_PASSWORD_CHANGE_OPEN = ("/accounts/login/", "/accounts/logout/", "/accounts/two-factor/",
+                         "/static/", "/i18n/")
 
 
 def two_factor_required(user) -> bool:
@@ -71,3 +78,58 @@ class TwoFactorRequiredMiddleware:
                 and not request.path.startswith(_TWO_FACTOR_OPEN)):
             return redirect(f"{reverse('accounts:two_factor')}?next={request.path}")
         return self.get_response(request)
+
+
+def _token_request(request) -> bool:
+    """The request names an API token (`Authorization: Token …` or `Bearer …`): the API
+    authenticates it by the token alone, never by the session, and refuses a bad token."""
+    from frontline.accounts.authentication import ApiTokenAuthentication
+
+    header = request.headers.get("Authorization", "").split()
+    return bool(header) and header[0].lower() in ApiTokenAuthentication.keywords
+
+
+def _wants_message(request) -> bool:
+    """A page (or htmx call) the user asked for, not an icon the browser fetched by itself:
+    a message added for that would show up on some later page."""
+    return request.headers.get("Sec-Fetch-Dest") in (None, "document", "empty")
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password was set by someone else (a new account, a manager's reset) must
+    choose their own before any other page or API call of their session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path
+        page = reverse("accounts:password_change")
+        if path == page or path.startswith(_PASSWORD_CHANGE_OPEN):
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.password_change_required:
+            return self.get_response(request)
+        if path.startswith("/api/"):
+            # `request.user` here comes from the session; a token request is the token's.
+            if _token_request(request) or (request.method == "POST"
+                                           and path == reverse("api:me-password")):
+                return self.get_response(request)
+            return JsonResponse({
+                "detail": _("Your password was set by someone else. Change it first "
+                            "(POST %(url)s).") % {"url": reverse("api:me-password")},
+                "request_id": getattr(request, "request_id", ""),
+            }, status=403)
+        if request.headers.get("X-Background"):
+            # A poll (the bell on the password page itself) must not reload the page.
+            return HttpResponse(status=204)
+        if _wants_message(request):
+            messages.warning(request, _("Please choose your own password before you continue."))
+        target = page
+        if request.method in ("GET", "HEAD"):
+            target = f"{page}?{urlencode({'next': request.get_full_path()}, safe='/')}"
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)

@@ -48,6 +48,12 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Set when someone else chose the password (a new account, a manager's reset); the user
+    # reaches no page but the password page until they choose their own.
+    password_change_required = models.BooleanField(
+        _("must change password"), default=False,
+        help_text=_("The password was set by someone else; the user must choose their own at "
+                    "the next sign-in."))
 
     objects = FrontlineUserManager()
 

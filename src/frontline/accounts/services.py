@@ -130,11 +130,16 @@ def user_create(
     phone: str = "", role: str, jurisdiction: Jurisdiction | None = None,
     place: Place | None = None,
 ) -> User:
-    """Create a staff account together with its first role, all or nothing."""
+    """Create a staff account together with its first role, all or nothing.
+
+    The manager chose the password, so the new user must choose their own at the first
+    sign-in (`password_change_required`, shown in the audit record of the creation).
+    """
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationError({"username": _("This username is taken.")})
-        user = User(username=username, display_name=display_name, email=email, phone=phone)
+        user = User(username=username, display_name=display_name, email=email, phone=phone,
+                    password_change_required=True)
         try:
             validate_password(password, user)
         except ValidationError as exc:
@@ -170,27 +175,36 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
 
 
 def user_reset_password(*, actor: User, user: User, password: str) -> User:
-    """Set a new password for a user one manages (for example after a lockout)."""
+    """Set a new password for a user one manages (for example after a lockout).
+
+    A password set for someone else must be changed by its owner at the next sign-in. The
+    user's API tokens are not revoked.
+    """
     with transaction.atomic():
         user = get_in_scope(User, actor, Action.MANAGE_USERS, pk=user.pk)
         if not _manages_all_roles_of(actor, user):
             raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
         _password_set(actor=actor, user=user, password=password, field="password",
-                      event="user.password_reset")
+                      event="user.password_reset", change_required=user.pk != actor.pk)
     return user
 
 
-def _password_set(*, actor: User, user: User, password: str, field: str, event: str) -> None:
-    """Check a new password with the configured validators (errors on `field`), set it and
-    audit `event` without it; inside the caller's transaction."""
+def _password_set(*, actor: User, user: User, password: str, field: str, event: str,
+                  change_required: bool) -> None:
+    """Check a new password with the configured validators (errors on `field`), set it,
+    set whether the user must change it at the next sign-in (`change_required`) and audit
+    `event` with that flag's change but without the password; inside the caller's
+    transaction."""
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationError({field: exc.messages}) from None
+    before = snapshot(user)
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.password_change_required = change_required
+    user.save(update_fields=["password", "password_change_required"])
     change_record(actor=actor, action=ChangeAction.EVENT, obj=user, event=event,
-                  jurisdiction_code=_primary_code(user))
+                  before=before, after=snapshot(user), jurisdiction_code=_primary_code(user))
 
 
 # Wrong current passwords allowed in the password-change form per window (seconds).
@@ -199,7 +213,8 @@ PASSWORD_CHANGE_WINDOW = 15 * 60
 
 
 def password_change(*, actor: User, current_password: str, new_password: str) -> User:
-    """A user changes their own password, proving the current one first.
+    """A user changes their own password, proving the current one first. This ends the
+    requirement to change a password someone else set (`password_change_required`).
 
     Other sessions end by themselves: Django's session auth hash is derived from the
     password hash, so sessions signed in with the old password are no longer valid. The view
@@ -223,9 +238,10 @@ def password_change(*, actor: User, current_password: str, new_password: str) ->
             raise ValidationError(
                 {"new_password": _("The new password must differ from the current one.")})
         _password_set(actor=user, user=user, password=new_password, field="new_password",
-                      event="user.password_change")
+                      event="user.password_change", change_required=False)
     cache.delete(key)
     actor.password = user.password
+    actor.password_change_required = False
     return actor
 
 

@@ -121,7 +121,11 @@ def profile(request):
 
 @login_required
 def password_change(request):
-    """The signed-in user changes their own password; this session stays signed in."""
+    """The signed-in user changes their own password; this session stays signed in.
+
+    A user sent here because someone else set their password (`next` is the page they asked
+    for) goes on to that page afterwards, if it is on this site.
+    """
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,8 +138,11 @@ def password_change(request):
             # Other sessions end: their auth hash no longer matches the new password.
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password was changed."))
-            return redirect("accounts:profile")
-    return render(request, "accounts/password_change.html", {"form": form})
+            return redirect(_safe_next(request, "accounts:profile"))
+    return render(request, "accounts/password_change.html", {
+        "form": form, "required": request.user.password_change_required,
+        "next": _safe_next(request, ""),
+    })
 
 
 @login_required
@@ -258,15 +265,19 @@ def user_reset_password(request, pk: int):
     form = PasswordResetForm(request.POST)
     if form.is_valid():
         try:
-            services.user_reset_password(actor=request.user, user=user,
-                                         password=form.cleaned_data["password"])
+            user = services.user_reset_password(actor=request.user, user=user,
+                                                password=form.cleaned_data["password"])
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("The password was changed."))
+            if user.password_change_required:
+                messages.success(request, _("The password was set. The user must choose their "
+                                            "own password at the next sign-in."))
+            else:
+                messages.success(request, _("The password was changed."))
     return redirect("accounts:user_detail", pk=user.pk)
 
 
