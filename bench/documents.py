@@ -31,10 +31,11 @@ How to read it (the JSON object on the last line is the result)
                               20 (warm-up), from /proc/self/statm (goal <= 100)
     processes                 worker processes used for the batch rendering
     loadavg_before/after      the machine's 1-minute load average around the run, and
-    cpu_check_s               seconds a fixed pure-Python loop takes before the run (about
-                              2 s on an idle core of the development machine): other work on
-                              the machine slows every figure, so compare runs only when these
-                              are alike
+    cpu_check_s               seconds a fixed pure-Python loop takes before the run (0.9-1.4 s
+                              on an idle core of the development machine): other work on the
+                              machine slows every figure, so compare runs only when these are
+                              alike; even then the rendering's speed varied by a third between
+                              hours (docs/documents.md), so compare changes by alternating runs
 
 Usage
     .venv/bin/python bench/documents.py [--quick] [--batch N] [--single M] [--processes P]
