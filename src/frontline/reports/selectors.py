@@ -138,9 +138,17 @@ def trend(*, actor: Any, run: ReportRun, days: int = 14, street: str = ""
                         "data": [sums[r.pk].get(f.key, 0) for r in earlier]} for f in figures]}
 
 
-def by_country(*, actor: Any, run: ReportRun) -> list[tuple[str, int]]:
+def by_country(*, actor: Any, run: ReportRun, streets: list[Submission] | None = None
+               ) -> list[tuple[str, int]]:
+    """Arrivals by nationality over the streets in scope, most first. `streets`: the street
+    submissions of `run` already read for the actor (the dashboard's table), not read again."""
+    if streets is None:
+        streets = list(Submission.objects.restrict(actor, Action.VIEW).filter(
+            run=run, level=Level.STREET))
     result: dict[str, int] = {}
-    for s in Submission.objects.restrict(actor, Action.VIEW).filter(run=run, level=Level.STREET):
+    for s in streets:
+        if s.run_id != run.pk or s.level != Level.STREET:
+            raise ValueError("by_country: street submissions of this run only")
         for country, n in s.by_country.items():
             result[country] = result.get(country, 0) + int(n)
     return sorted(result.items(), key=lambda item: (-item[1], item[0]))

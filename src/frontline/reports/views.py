@@ -106,8 +106,9 @@ def dashboard(request):
     days = int(request.GET["days"]) if request.GET.get("days") in ("7", "14", "30") else 14
     street = request.GET.get("street", "") if request.GET.get("street", "").isdigit() else ""
     trend = selectors.trend(actor=user, run=run, days=days, street=street)
-    countries = selectors.by_country(actor=user, run=run)[:20]
     table = selectors.street_table(actor=user, run=run)
+    countries = selectors.by_country(actor=user, run=run,
+                                     streets=[row["submission"] for row in table])[:20]
     return render(request, "reports/dashboard.html", {
         "run": run, "days": days, "street": street, "table": table,
         "figures": [cell["figure"] for cell in table[0]["cells"]] if table

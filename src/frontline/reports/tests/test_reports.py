@@ -234,6 +234,18 @@ def test_pages_render_for_the_district_and_a_street(tree, report):
     assert dashboard.context["totals"]["residents"] == 3
 
 
+def test_the_dashboard_counts_countries_from_the_streets_it_already_read(tree, report):
+    people(tree)
+    run = services.run_snapshot(definition=report, day=timezone.localdate())
+    dashboard = tree.client("district").get(reverse("reports:dashboard"))
+    assert dashboard.context["countries"] == [("IT", 2)]
+    assert selectors.by_country(actor=tree.users["district"], run=run) == [("IT", 2)]
+    assert selectors.by_country(actor=tree.users["street"], run=run) == [("IT", 2)]
+    with pytest.raises(ValueError):  # only street rows of this run may be handed in
+        selectors.by_country(actor=tree.users["district"], run=run,
+                             streets=[sub(run, "110101001001")])
+
+
 def test_api_save_approve(tree, report):
     run = services.run_snapshot(definition=report, day=timezone.localdate())
     unit = sub(run, "110101001001")
