@@ -143,9 +143,10 @@ def _clean_person(actor: Any, person: Person, *, region_hint: str) -> None:
         raise ValidationError({"family_name": _("The family name is required.")})
     _refresh_search(person)
     # The residence was checked above (and the database holds the foreign key): validating
-    # it again would cost a query.
+    # it again would cost a query; the nationality too (against the codes, where the model's
+    # validation would list every country's translated name).
     person.full_clean(exclude=["name_key", "search_text", "jurisdiction_code", "merged_into",
-                               "created_by", "residence"])
+                               "created_by", "residence", "nationality"])
 
 
 # -- people -----------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ def test_create_normalises_and_audits(tree):
 
 @pytest.mark.parametrize("field,value,message", [
     ("nationality", "XX", "not a known country"),
+    ("nationality", "", "not a known country"),
     ("phone", "12345", "not a valid number"),
     ("phone", "not a phone", "not a phone number"),
     ("birth_date", datetime.date(2999, 1, 1), "future"),
