@@ -1,4 +1,5 @@
-"""REST endpoints for the users in your scope (read), your own API tokens and password."""
+"""REST endpoints for the users in your scope (read, and resetting a lost authenticator), your
+own API tokens and password."""
 
 from __future__ import annotations
 
@@ -35,17 +36,57 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AuthenticatorResetSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        trim_whitespace=False, write_only=True, style={"input_type": "password"},
+        help_text="The new initial password, handed over in person; the user must change it "
+                  "at the next sign-in.")
+    reason = serializers.CharField(
+        max_length=services.AUTHENTICATOR_RESET_REASON_MAX_LENGTH,
+        help_text="How the person's identity was checked in person (at least "
+                  f"{services.AUTHENTICATOR_RESET_REASON_MIN_LENGTH} characters); recorded in "
+                  "the audit log.")
+
+
 class UserViewSet(ScopedReadOnlyViewSet):
     """Users holding a role inside your scope (needs the manage-users action)."""
 
     queryset = User.objects.all()  # scoped-ok: restricted in get_queryset
     serializer_class = UserSerializer
     read_action = Action.MANAGE_USERS
+    write_action = Action.MANAGE_USERS
 
     def get_queryset(self):
         super().get_queryset()  # fail-closed check
         return selectors.user_list(actor=self.request.user,
                                    query=self.request.query_params.get("q", ""))
+
+    @extend_schema(
+        request=AuthenticatorResetSerializer,
+        responses={204: OpenApiResponse(description="The authenticator was reset and the "
+                                                    "password set."),
+                   400: OpenApiResponse(description="Field errors: password (refused by the "
+                                                    "password rules) or reason (too short or "
+                                                    "too long); non_field_errors: your own "
+                                                    "account."),
+                   403: OpenApiResponse(description="The user also holds roles outside your "
+                                                    "jurisdiction."),
+                   404: OpenApiResponse(description="No such user in your scope.")},
+        description="For a user who lost their authenticator (after checking their identity "
+                    "in person): remove all their TOTP devices and set a new initial password, "
+                    "which they must change at the next sign-in, after enrolling a new "
+                    "authenticator. Their browser sessions end; their API tokens keep "
+                    "working. Audited as user.authenticator_reset with the reason, never the "
+                    "password.",
+    )
+    @action(detail=True, methods=["post"], url_path="reset-authenticator")
+    def reset_authenticator(self, request, pk=None):
+        user = self.get_object()
+        body = AuthenticatorResetSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.user_reset_authenticator(actor=request.user, user=user,
+                                          **body.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

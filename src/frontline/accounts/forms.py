@@ -75,6 +75,33 @@ class PasswordResetForm(forms.Form):
                                            "next sign-in."))
 
 
+class AuthenticatorResetForm(forms.Form):
+    """A manager removes a user's lost authenticator and sets a new initial password."""
+
+    prefix = "authenticator"
+
+    password = forms.CharField(
+        label=_("new initial password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Hand it over in person. The user must choose their own password at the "
+                    "next sign-in."))
+    password_again = forms.CharField(
+        label=_("new initial password again"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    reason = forms.CharField(
+        label=_("reason"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("How you checked the person's identity, such as “checked identity card in "
+                    "person, 2026-11-30”. Recorded in the audit log."))
+
+    def clean(self):
+        data = super().clean()
+        password, again = data.get("password"), data.get("password_again")
+        if password and again and password != again:
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
 class PasswordChangeForm(forms.Form):
     """One's own password; the service checks the current one and runs the validators."""
 

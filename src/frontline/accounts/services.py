@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from frontline.accounts.models import ApiToken, RoleAssignment, User
 from frontline.accounts.roles import Role, role_spec
@@ -189,12 +190,54 @@ def user_reset_password(*, actor: User, user: User, password: str) -> User:
     return user
 
 
+# The shortest and longest reason a manager may give for resetting someone's authenticator.
+AUTHENTICATOR_RESET_REASON_MIN_LENGTH = 8
+AUTHENTICATOR_RESET_REASON_MAX_LENGTH = 500
+
+
+def user_reset_authenticator(*, actor: User, user: User, password: str, reason: str) -> User:
+    """Remove every authenticator (TOTP device) of a user one manages, who lost their phone,
+    and set a new initial password the user must change at the next sign-in.
+
+    The manager checks the person's identity in person first and hands the password over in
+    person: whoever signs in with it enrols the next authenticator. Every session signed in
+    with the old password ends (Django's session auth hash is derived from the password
+    hash). The user's API tokens are not revoked. Audited as one `user.authenticator_reset`
+    event with the reason and the number of devices removed, never the password or a seed.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        user = get_in_scope(User, actor, Action.MANAGE_USERS, for_update=True, pk=user.pk)
+        if not _manages_all_roles_of(actor, user):
+            raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
+        if user.pk == actor.pk:
+            raise ValidationError(_(
+                "You cannot reset your own authenticator: ask the person who manages your "
+                "account."))
+        if len(reason) < AUTHENTICATOR_RESET_REASON_MIN_LENGTH:
+            raise ValidationError({"reason": _(
+                "Say how you checked the person's identity (at least %(count)d characters).")
+                % {"count": AUTHENTICATOR_RESET_REASON_MIN_LENGTH}})
+        if len(reason) > AUTHENTICATOR_RESET_REASON_MAX_LENGTH:
+            raise ValidationError({"reason": _(
+                "Keep the reason to %(count)d characters or fewer.")
+                % {"count": AUTHENTICATOR_RESET_REASON_MAX_LENGTH}})
+        _total, per_model = TOTPDevice.objects.filter(user=user).delete()
+        removed = per_model.get(TOTPDevice._meta.label, 0)
+        _password_set(actor=actor, user=user, password=password, field="password",
+                      event="user.authenticator_reset", change_required=True,
+                      details={"password_reset": True, "totp_devices_removed": removed,
+                               "reason": reason})
+    return user
+
+
 def _password_set(*, actor: User, user: User, password: str, field: str, event: str,
-                  change_required: bool) -> None:
+                  change_required: bool, details: dict[str, Any] | None = None) -> None:
     """Check a new password with the configured validators (errors on `field`), set it,
     set whether the user must change it at the next sign-in (`change_required`) and audit
     `event` with that flag's change but without the password; inside the caller's
-    transaction."""
+    transaction. `details` (no secrets) are added to the record's "after" side, so that a
+    caller doing more than setting the password writes a single record."""
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -204,7 +247,8 @@ def _password_set(*, actor: User, user: User, password: str, field: str, event: 
     user.password_change_required = change_required
     user.save(update_fields=["password", "password_change_required"])
     change_record(actor=actor, action=ChangeAction.EVENT, obj=user, event=event,
-                  before=before, after=snapshot(user), jurisdiction_code=_primary_code(user))
+                  before=before, after={**snapshot(user), **(details or {})},
+                  jurisdiction_code=_primary_code(user))
 
 
 # Wrong current passwords allowed in the password-change form per window (seconds).

@@ -18,5 +18,7 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
     path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
+    path("users/<int:pk>/authenticator/", views.user_reset_authenticator,
+         name="user_reset_authenticator"),
     path("users/roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
 ]

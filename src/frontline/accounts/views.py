@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from frontline.accounts import selectors, services
 from frontline.accounts.forms import (
+    AuthenticatorResetForm,
     LoginForm,
     PasswordChangeForm,
     PasswordResetForm,
@@ -221,11 +222,21 @@ def user_detail(request, pk: int):
         else:
             messages.success(request, _("The role was granted."))
             return redirect("accounts:user_detail", pk=user.pk)
+    return _user_detail_page(request, user, grant_form=grant_form)
+
+
+def _user_detail_page(request, user: User, *, grant_form: RoleScopeForm | None = None,
+                      authenticator_form: AuthenticatorResetForm | None = None):
     roles = user.roles.select_related("jurisdiction", "place", "granted_by").order_by(
         "revoked_at", "-granted_at")
     return render(request, "accounts/user_detail.html", {
-        "subject": user, "roles": roles, "grant_form": grant_form,
+        "subject": user, "roles": roles,
+        "grant_form": grant_form or RoleScopeForm(actor=request.user),
         "password_form": PasswordResetForm(),
+        "authenticator_form": authenticator_form or AuthenticatorResetForm(),
+        # The user's own devices, for the status line (the user is in scope, checked above).
+        "has_authenticator": TOTPDevice.objects.filter(  # scoped-ok: the shown user's devices
+            user=user, confirmed=True).exists(),
         "can_grant": {a.pk: services.can_grant(request.user, a.role, a.scope_code)
                       for a in roles},
     })
@@ -279,6 +290,32 @@ def user_reset_password(request, pk: int):
             else:
                 messages.success(request, _("The password was changed."))
     return redirect("accounts:user_detail", pk=user.pk)
+
+
+@login_required
+@require_POST
+def user_reset_authenticator(request, pk: int):
+    """A manager removes the lost authenticator of a user and sets a new initial password;
+    an invalid form is shown again on the user's page."""
+    user = get_in_scope(User, request.user, Action.MANAGE_USERS, pk=pk)
+    form = AuthenticatorResetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_reset_authenticator(
+                actor=request.user, user=user, password=form.cleaned_data["password"],
+                reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect("accounts:user_detail", pk=user.pk)
+        else:
+            messages.success(request, _(
+                "The authenticator was reset and the new password set. Hand the password "
+                "over in person: at the next sign-in the user sets up a new authenticator and "
+                "then chooses their own password."))
+            return redirect("accounts:user_detail", pk=user.pk)
+    return _user_detail_page(request, user, authenticator_form=form)
 
 
 @login_required
