@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 
 from frontline.core.models import RestrictedQuerySet
 from frontline.core.permissions import Action
@@ -46,13 +46,23 @@ def as_drf_error(exc: Exception) -> Exception:
     return exc
 
 
+# Fields holding other fields (a list's child, a nested serializer), which bind them to
+# themselves when made: copied by making them again, as DRF does.
+_NESTING_FIELDS = (serializers.ListField, serializers.DictField, serializers.BaseSerializer,
+                   serializers.ManyRelatedField)
+
+
 class CachedFieldsMixin:
     """A ModelSerializer that works out its fields from the model once per class.
 
     DRF introspects the model for every serializer it makes, that is, for every request: for
     a form of forty fields that is a tenth of a desk check-in's time. The fields depend only
     on the class (its declarations and Meta), so the first instance keeps them, unbound, and
-    later ones take a copy (a field is copied by making it again from its arguments).
+    later ones take a copy. DRF copies a field by making it again from its arguments (for a
+    choice field, normalising its choices again); a field that holds no other field is copied
+    as an object instead (`copy.copy`): binding it to the new serializer only sets attributes
+    of the copy, and what it shares with the kept one (choices, validators, messages) is never
+    changed after the field is made.
     """
 
     def get_fields(self):
@@ -61,7 +71,8 @@ class CachedFieldsMixin:
         if prototype is None:
             prototype = super().get_fields()
             cls._prototype_fields = prototype
-        return copy.deepcopy(prototype)
+        return {name: copy.deepcopy(field) if isinstance(field, _NESTING_FIELDS)
+                else copy.copy(field) for name, field in prototype.items()}
 
 
 class ScopedViewSetMixin:
