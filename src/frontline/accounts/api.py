@@ -1,5 +1,5 @@
-"""REST endpoints for the users in your scope (read, and resetting a lost authenticator), your
-own API tokens and password."""
+"""REST endpoints for the users in your scope (read, resetting a lost authenticator and
+revoking all their API tokens), your own API tokens and password."""
 
 from __future__ import annotations
 
@@ -42,10 +42,26 @@ class AuthenticatorResetSerializer(serializers.Serializer):
         help_text="The new initial password, handed over in person; the user must change it "
                   "at the next sign-in.")
     reason = serializers.CharField(
-        max_length=services.AUTHENTICATOR_RESET_REASON_MAX_LENGTH,
+        max_length=services.MANAGER_REASON_MAX_LENGTH,
         help_text="How the person's identity was checked in person (at least "
-                  f"{services.AUTHENTICATOR_RESET_REASON_MIN_LENGTH} characters); recorded in "
+                  f"{services.MANAGER_REASON_MIN_LENGTH} characters); recorded in "
                   "the audit log.")
+    revoke_tokens = serializers.BooleanField(
+        default=False,
+        help_text="Also revoke all the user's API tokens (a lost phone may hold one); the "
+                  "number revoked is recorded in the same audit entry.")
+
+
+class TokensRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=services.MANAGER_REASON_MAX_LENGTH,
+        help_text=f"Why the tokens are revoked (at least {services.MANAGER_REASON_MIN_LENGTH} "
+                  "characters); recorded in the audit log.")
+
+
+class TokensRevokedSerializer(serializers.Serializer):
+    tokens_revoked = serializers.IntegerField(
+        min_value=0, help_text="How many tokens were revoked (0 if none was left).")
 
 
 class UserViewSet(ScopedReadOnlyViewSet):
@@ -76,8 +92,9 @@ class UserViewSet(ScopedReadOnlyViewSet):
                     "in person): remove all their TOTP devices and set a new initial password, "
                     "which they must change at the next sign-in, after enrolling a new "
                     "authenticator. Their browser sessions end; their API tokens keep "
-                    "working. Audited as user.authenticator_reset with the reason, never the "
-                    "password.",
+                    "working unless revoke_tokens is true. Audited as "
+                    "user.authenticator_reset with the reason (and the number of tokens "
+                    "revoked), never the password.",
     )
     @action(detail=True, methods=["post"], url_path="reset-authenticator")
     def reset_authenticator(self, request, pk=None):
@@ -87,6 +104,32 @@ class UserViewSet(ScopedReadOnlyViewSet):
         services.user_reset_authenticator(actor=request.user, user=user,
                                           **body.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=TokensRevokeSerializer,
+        responses={200: TokensRevokedSerializer,
+                   400: OpenApiResponse(description="Field errors: reason (too short or too "
+                                                    "long); non_field_errors: your own "
+                                                    "account (revoke your own tokens under "
+                                                    "/api/v1/tokens/)."),
+                   403: OpenApiResponse(description="The user also holds roles outside your "
+                                                    "jurisdiction."),
+                   404: OpenApiResponse(description="No such user in your scope.")},
+        description="Revoke every API token of a user you manage (for example when the "
+                    "account may be compromised): requests with those tokens get 401 from "
+                    "then on. Their password, authenticator and browser sessions are left "
+                    "alone. Audited as user.tokens_revoked with the reason and the number "
+                    "revoked, never a key.",
+    )
+    @action(detail=True, methods=["post"], url_path="revoke-tokens")
+    def revoke_tokens(self, request, pk=None):
+        user = self.get_object()
+        body = TokensRevokeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        revoked = services.user_tokens_revoke(actor=request.user, user=user,
+                                              **body.validated_data)
+        return Response(TokensRevokedSerializer({"tokens_revoked": revoked}).data,
+                        status=status.HTTP_200_OK)
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.utils.translation import gettext_lazy as _
 
 from frontline.accounts.roles import Role
-from frontline.accounts.services import grantable_roles
+from frontline.accounts.services import MANAGER_REASON_MAX_LENGTH, grantable_roles
 from frontline.areas.models import Jurisdiction, Place
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
@@ -73,6 +73,9 @@ class PasswordResetForm(forms.Form):
     password = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False,
                                help_text=_("The user must choose their own password at the "
                                            "next sign-in."))
+    revoke_tokens = forms.BooleanField(
+        label=_("Also revoke all API tokens"), required=False, initial=False,
+        help_text=_("Programs using this user's tokens stop working."))
 
 
 class AuthenticatorResetForm(forms.Form):
@@ -89,10 +92,14 @@ class AuthenticatorResetForm(forms.Form):
         label=_("new initial password again"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     reason = forms.CharField(
-        label=_("reason"), max_length=500,
+        label=_("reason"), max_length=MANAGER_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("How you checked the person's identity, such as “checked identity card in "
                     "person, 2026-11-30”. Recorded in the audit log."))
+    revoke_tokens = forms.BooleanField(
+        label=_("Also revoke all API tokens"), required=False, initial=True,
+        help_text=_("A lost phone may hold one. Programs using this user's tokens stop "
+                    "working."))
 
     def clean(self):
         data = super().clean()
@@ -100,6 +107,18 @@ class AuthenticatorResetForm(forms.Form):
         if password and again and password != again:
             self.add_error("password_again", _("The two passwords differ."))
         return data
+
+
+class TokensRevokeForm(forms.Form):
+    """A manager revokes every API token of a user."""
+
+    prefix = "tokens"
+
+    reason = forms.CharField(
+        label=_("reason"), max_length=MANAGER_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why, such as “phone with the desk scanner's token stolen, 2026-11-30”. "
+                    "Recorded in the audit log."))
 
 
 class PasswordChangeForm(forms.Form):

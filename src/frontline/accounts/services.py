@@ -175,37 +175,58 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     return user
 
 
-def user_reset_password(*, actor: User, user: User, password: str) -> User:
+def user_reset_password(*, actor: User, user: User, password: str,
+                        revoke_tokens: bool = False) -> User:
     """Set a new password for a user one manages (for example after a lockout).
 
-    A password set for someone else must be changed by its owner at the next sign-in. The
-    user's API tokens are not revoked.
+    A password set for someone else must be changed by its owner at the next sign-in. With
+    `revoke_tokens` every API token of the user is revoked in the same transaction, and the
+    number revoked is in the same audit record (`tokens_revoked`); otherwise the tokens keep
+    working.
     """
     with transaction.atomic():
-        user = get_in_scope(User, actor, Action.MANAGE_USERS, pk=user.pk)
+        user = get_in_scope(User, actor, Action.MANAGE_USERS, for_update=True, pk=user.pk)
         if not _manages_all_roles_of(actor, user):
             raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
+        details = {"tokens_revoked": _tokens_revoke_all(user)} if revoke_tokens else None
         _password_set(actor=actor, user=user, password=password, field="password",
-                      event="user.password_reset", change_required=user.pk != actor.pk)
+                      event="user.password_reset", change_required=user.pk != actor.pk,
+                      details=details)
     return user
 
 
-# The shortest and longest reason a manager may give for resetting someone's authenticator.
-AUTHENTICATOR_RESET_REASON_MIN_LENGTH = 8
-AUTHENTICATOR_RESET_REASON_MAX_LENGTH = 500
+# The shortest and longest reason a manager must give for resetting someone's authenticator
+# or revoking their API tokens (recorded in the audit log).
+MANAGER_REASON_MIN_LENGTH = 8
+MANAGER_REASON_MAX_LENGTH = 500
 
 
-def user_reset_authenticator(*, actor: User, user: User, password: str, reason: str) -> User:
+def _manager_reason(reason: str | None, too_short: str) -> str:
+    """The stripped reason, or a ValidationError on "reason": `too_short` (a translated
+    message with a %(count)d placeholder) below the minimum, a fixed one above the maximum."""
+    reason = (reason or "").strip()
+    if len(reason) < MANAGER_REASON_MIN_LENGTH:
+        raise ValidationError({"reason": too_short % {"count": MANAGER_REASON_MIN_LENGTH}})
+    if len(reason) > MANAGER_REASON_MAX_LENGTH:
+        raise ValidationError({"reason": _(
+            "Keep the reason to %(count)d characters or fewer.")
+            % {"count": MANAGER_REASON_MAX_LENGTH}})
+    return reason
+
+
+def user_reset_authenticator(*, actor: User, user: User, password: str, reason: str,
+                             revoke_tokens: bool = False) -> User:
     """Remove every authenticator (TOTP device) of a user one manages, who lost their phone,
     and set a new initial password the user must change at the next sign-in.
 
     The manager checks the person's identity in person first and hands the password over in
     person: whoever signs in with it enrols the next authenticator. Every session signed in
     with the old password ends (Django's session auth hash is derived from the password
-    hash). The user's API tokens are not revoked. Audited as one `user.authenticator_reset`
-    event with the reason and the number of devices removed, never the password or a seed.
+    hash). With `revoke_tokens` every API token of the user is revoked too (a lost phone may
+    hold one); otherwise the tokens keep working. Audited as one `user.authenticator_reset`
+    event with the reason, the number of devices removed and, with `revoke_tokens`, the
+    number of tokens revoked; never the password, a seed or a token.
     """
-    reason = (reason or "").strip()
     with transaction.atomic():
         user = get_in_scope(User, actor, Action.MANAGE_USERS, for_update=True, pk=user.pk)
         if not _manages_all_roles_of(actor, user):
@@ -214,21 +235,51 @@ def user_reset_authenticator(*, actor: User, user: User, password: str, reason: 
             raise ValidationError(_(
                 "You cannot reset your own authenticator: ask the person who manages your "
                 "account."))
-        if len(reason) < AUTHENTICATOR_RESET_REASON_MIN_LENGTH:
-            raise ValidationError({"reason": _(
-                "Say how you checked the person's identity (at least %(count)d characters).")
-                % {"count": AUTHENTICATOR_RESET_REASON_MIN_LENGTH}})
-        if len(reason) > AUTHENTICATOR_RESET_REASON_MAX_LENGTH:
-            raise ValidationError({"reason": _(
-                "Keep the reason to %(count)d characters or fewer.")
-                % {"count": AUTHENTICATOR_RESET_REASON_MAX_LENGTH}})
+        reason = _manager_reason(reason, _(
+            "Say how you checked the person's identity (at least %(count)d characters)."))
         _total, per_model = TOTPDevice.objects.filter(user=user).delete()
         removed = per_model.get(TOTPDevice._meta.label, 0)
+        details: dict[str, Any] = {"password_reset": True, "totp_devices_removed": removed,
+                                   "reason": reason}
+        if revoke_tokens:
+            details["tokens_revoked"] = _tokens_revoke_all(user)
         _password_set(actor=actor, user=user, password=password, field="password",
                       event="user.authenticator_reset", change_required=True,
-                      details={"password_reset": True, "totp_devices_removed": removed,
-                               "reason": reason})
+                      details=details)
     return user
+
+
+def user_tokens_revoke(*, actor: User, user: User, reason: str) -> int:
+    """Revoke every API token of a user one manages (for example when the account may be
+    compromised); returns how many were revoked, possibly 0.
+
+    The same checks as an authenticator reset: the user in the actor's scope for managing
+    users, every role of the user grantable by the actor, a reason, and not oneself (the
+    owner revokes their own tokens on their profile). Audited as one `user.tokens_revoked`
+    event with the reason and the number revoked, never a key or its hash.
+    """
+    with transaction.atomic():
+        user = get_in_scope(User, actor, Action.MANAGE_USERS, for_update=True, pk=user.pk)
+        if not _manages_all_roles_of(actor, user):
+            raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
+        if user.pk == actor.pk:
+            raise ValidationError(_("Revoke your own API tokens on your profile page."))
+        reason = _manager_reason(reason, _(
+            "Say why the tokens are revoked (at least %(count)d characters)."))
+        revoked = _tokens_revoke_all(user)
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=user,
+                      event="user.tokens_revoked",
+                      after={"tokens_revoked": revoked, "reason": reason},
+                      jurisdiction_code=_primary_code(user))
+    return revoked
+
+
+def _tokens_revoke_all(user: User) -> int:
+    """Mark every not yet revoked API token of `user` revoked now (as `token_revoke` does one,
+    expired ones included) and return how many; inside the caller's transaction, which
+    audits the number."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
 
 
 def _password_set(*, actor: User, user: User, password: str, field: str, event: str,
@@ -327,7 +378,8 @@ def token_create(*, actor: User, name: str, expires_at: datetime | None = None
 
 
 def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
-    """Revoke one of one's own tokens (a user manager can revoke through deactivation)."""
+    """Revoke one of one's own tokens (a user manager revokes all of a user's tokens with
+    `user_tokens_revoke`)."""
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(user=actor, pk=token.pk).first()
         if token is None:

@@ -20,5 +20,6 @@ urlpatterns = [
     path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
     path("users/<int:pk>/authenticator/", views.user_reset_authenticator,
          name="user_reset_authenticator"),
+    path("users/<int:pk>/tokens/revoke/", views.user_tokens_revoke, name="user_tokens_revoke"),
     path("users/roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
 ]

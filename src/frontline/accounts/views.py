@@ -11,9 +11,12 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,6 +30,7 @@ from frontline.accounts.forms import (
     ProfileForm,
     RoleScopeForm,
     TokenForm,
+    TokensRevokeForm,
     TwoFactorForm,
     UserCreateForm,
 )
@@ -226,14 +230,21 @@ def user_detail(request, pk: int):
 
 
 def _user_detail_page(request, user: User, *, grant_form: RoleScopeForm | None = None,
-                      authenticator_form: AuthenticatorResetForm | None = None):
+                      authenticator_form: AuthenticatorResetForm | None = None,
+                      tokens_form: TokensRevokeForm | None = None):
     roles = user.roles.select_related("jurisdiction", "place", "granted_by").order_by(
         "revoked_at", "-granted_at")
+    # The tokens that would still authenticate (not revoked, not expired); never their keys.
+    tokens = list(user.api_tokens.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), revoked_at__isnull=True,
+    ).only("name", "created_at", "last_used_at"))
     return render(request, "accounts/user_detail.html", {
         "subject": user, "roles": roles,
         "grant_form": grant_form or RoleScopeForm(actor=request.user),
         "password_form": PasswordResetForm(),
         "authenticator_form": authenticator_form or AuthenticatorResetForm(),
+        "tokens": tokens,
+        "tokens_form": tokens_form or TokensRevokeForm(),
         # The user's own devices, for the status line (the user is in scope, checked above).
         "has_authenticator": TOTPDevice.objects.filter(  # scoped-ok: the shown user's devices
             user=user, confirmed=True).exists(),
@@ -276,17 +287,26 @@ def user_reset_password(request, pk: int):
     form = PasswordResetForm(request.POST)
     if form.is_valid():
         try:
-            user = services.user_reset_password(actor=request.user, user=user,
-                                                password=form.cleaned_data["password"])
+            user = services.user_reset_password(
+                actor=request.user, user=user, password=form.cleaned_data["password"],
+                revoke_tokens=form.cleaned_data["revoke_tokens"])
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         else:
-            if user.password_change_required:
+            revoked = form.cleaned_data["revoke_tokens"]
+            if user.password_change_required and revoked:
+                messages.success(request, _(
+                    "The password was set and all API tokens of the user were revoked. The "
+                    "user must choose their own password at the next sign-in."))
+            elif user.password_change_required:
                 messages.success(request, _("The password was set. The user must choose their "
                                             "own password at the next sign-in."))
+            elif revoked:
+                messages.success(request, _(
+                    "The password was changed and all API tokens of the user were revoked."))
             else:
                 messages.success(request, _("The password was changed."))
     return redirect("accounts:user_detail", pk=user.pk)
@@ -303,19 +323,51 @@ def user_reset_authenticator(request, pk: int):
         try:
             services.user_reset_authenticator(
                 actor=request.user, user=user, password=form.cleaned_data["password"],
-                reason=form.cleaned_data["reason"])
+                reason=form.cleaned_data["reason"],
+                revoke_tokens=form.cleaned_data["revoke_tokens"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
             return redirect("accounts:user_detail", pk=user.pk)
         else:
-            messages.success(request, _(
-                "The authenticator was reset and the new password set. Hand the password "
-                "over in person: at the next sign-in the user sets up a new authenticator and "
-                "then chooses their own password."))
+            if form.cleaned_data["revoke_tokens"]:
+                messages.success(request, _(
+                    "The authenticator was reset, the new password set and all API tokens of "
+                    "the user revoked. Hand the password over in person: at the next sign-in "
+                    "the user sets up a new authenticator and then chooses their own "
+                    "password."))
+            else:
+                messages.success(request, _(
+                    "The authenticator was reset and the new password set. Hand the password "
+                    "over in person: at the next sign-in the user sets up a new authenticator "
+                    "and then chooses their own password."))
             return redirect("accounts:user_detail", pk=user.pk)
     return _user_detail_page(request, user, authenticator_form=form)
+
+
+@login_required
+@require_POST
+def user_tokens_revoke(request, pk: int):
+    """A manager revokes every API token of a user; an invalid form is shown again on the
+    user's page."""
+    user = get_in_scope(User, request.user, Action.MANAGE_USERS, pk=pk)
+    form = TokensRevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            revoked = services.user_tokens_revoke(actor=request.user, user=user,
+                                                  reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect("accounts:user_detail", pk=user.pk)
+        else:
+            messages.success(request, ngettext(
+                "%(count)d API token was revoked.", "%(count)d API tokens were revoked.",
+                revoked) % {"count": revoked})
+            return redirect("accounts:user_detail", pk=user.pk)
+    return _user_detail_page(request, user, tokens_form=form)
 
 
 @login_required

@@ -139,6 +139,8 @@ PAGE_TARGETS: dict[str, Target] = {
     "accounts:user_detail": scoped("accounts.User"),
     "accounts:user_set_active": scoped("accounts.User"),
     "accounts:user_reset_password": scoped("accounts.User"),
+    "accounts:user_reset_authenticator": scoped("accounts.User"),
+    "accounts:user_tokens_revoke": scoped("accounts.User"),
     "accounts:role_revoke": scoped("accounts.RoleAssignment"),
     "people:person_detail": scoped("people.Person"),
     "people:person_edit": scoped("people.Person"),
