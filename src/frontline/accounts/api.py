@@ -1,5 +1,5 @@
 """REST endpoints for the users in your scope (read, resetting a lost authenticator and
-revoking all their API tokens), your own API tokens and password."""
+revoking all their API tokens), your own API tokens, password and signed-in sessions."""
 
 from __future__ import annotations
 
@@ -165,6 +165,37 @@ class PasswordChangeSerializer(serializers.Serializer):
                                          style={"input_type": "password"})
 
 
+class UserSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True, help_text="When it signed in.")
+    last_seen_at = serializers.DateTimeField(
+        read_only=True, help_text="When it was last used (updated at most every 30 seconds).")
+    user_agent = serializers.CharField(read_only=True,
+                                       help_text="The browser's User-Agent (shortened).")
+    ip_masked = serializers.CharField(
+        read_only=True, help_text="The address with its host part hidden (IPv4 with the last "
+                                  "octet as x, IPv6 as its /48 network).")
+    current = serializers.BooleanField(read_only=True,
+                                       help_text="The session this request was made with.")
+
+
+class SessionsEndedSerializer(serializers.Serializer):
+    sessions_ended = serializers.IntegerField(
+        min_value=0, help_text="How many sessions were ended (0 if none was left).")
+
+
+def _current_session_key(request) -> str | None:
+    """The browser session this request was made in, if it is the requesting user's; a
+    request with an API token alone has none."""
+    django_request = request._request
+    session = getattr(django_request, "session", None)
+    user = getattr(django_request, "user", None)
+    if session is None or user is None or not user.is_authenticated \
+            or user.pk != request.user.pk:
+        return None
+    return session.session_key
+
+
 class MeViewSet(viewsets.GenericViewSet):
     """Your own account."""
 
@@ -192,6 +223,38 @@ class MeViewSet(viewsets.GenericViewSet):
         if isinstance(request.successful_authenticator, SessionAuthentication):
             update_session_auth_hash(request._request, user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None,
+        responses={200: UserSessionSerializer(many=True)},
+        description="Your signed-in browser sessions that still work, most recently used "
+                    "first; `current` marks the one this request was made with (none for a "
+                    "request with an API token). Session keys are never shown.",
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)  # a handful, never paged
+    def sessions(self, request):
+        current = _current_session_key(request)
+        rows = [{"id": s.pk, "created_at": s.created_at, "last_seen_at": s.last_seen_at,
+                 "user_agent": s.user_agent, "ip_masked": s.ip_masked,
+                 "current": bool(current) and s.session_key == current}
+                for s in selectors.session_list(user=request.user)]
+        return Response(UserSessionSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: SessionsEndedSerializer},
+        description="Sign out everywhere else: end every signed-in browser session of yours "
+                    "but the one this request was made with; with an API token (no current "
+                    "session) every browser session ends. Their next request goes to the "
+                    "sign-in page. API tokens keep working. Audited as user.sessions_ended "
+                    "with the number ended.",
+    )
+    @action(detail=False, methods=["post"], url_path="sessions/end-others")
+    def sessions_end_others(self, request):
+        ended = services.session_end_others(actor=request.user,
+                                            current_session_key=_current_session_key(request))
+        return Response(SessionsEndedSerializer({"sessions_ended": ended}).data,
+                        status=status.HTTP_200_OK)
 
 
 ROUTES = [

@@ -11,3 +11,6 @@ class AccountsConfig(AppConfig):
         (_("Users"), "accounts:user_list", Action.MANAGE_USERS),
     ]
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from frontline.accounts import signals  # noqa: F401 - connects the session receivers

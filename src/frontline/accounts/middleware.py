@@ -39,6 +39,7 @@ class SessionTimeoutMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        key_before = getattr(getattr(request, "session", None), "session_key", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             now = int(time.time())
             login_at = request.session.get(LOGIN_AT)
@@ -63,7 +64,36 @@ class SessionTimeoutMiddleware:
             # A background poll (the bell) is not activity: an open tab must still time out.
             if not request.headers.get("X-Background") and now - last_seen >= 30:
                 request.session[LAST_SEEN] = now  # at most one session write in 30 s
-        return self.get_response(request)
+                _session_seen(request, user, login_at)
+        response = self.get_response(request)
+        _follow_new_key(request, key_before)
+        return response
+
+
+def _session_seen(request, user, login_at: int) -> None:
+    """Record the use of the session in its `UserSession` row, in the same 30-second step as
+    `LAST_SEEN`."""
+    from datetime import UTC, datetime
+
+    from frontline.accounts import services
+    from frontline.accounts.signals import request_details
+
+    if request.session.session_key is None:
+        return
+    services.session_seen(user=user, session_key=request.session.session_key,
+                          started_at=datetime.fromtimestamp(login_at, tz=UTC),
+                          **request_details(request))
+
+
+def _follow_new_key(request, key_before: str | None) -> None:
+    """A view gave a signed-in session a new key (a password change keeps the session with
+    `update_session_auth_hash`): move its `UserSession` row to the new key."""
+    session = getattr(request, "session", None)
+    key_after = getattr(session, "session_key", None)
+    if key_before and key_after and key_after != key_before:
+        from frontline.accounts import services
+
+        services.session_rekey(old_key=key_before, new_key=key_after)
 
 
 class TwoFactorRequiredMiddleware:

@@ -236,3 +236,33 @@ class ApiToken(models.Model):
 
     def scope_code(self) -> str:
         return ""
+
+
+class UserSession(models.Model):
+    """One signed-in browser session of a user, so that the user can see and end it.
+
+    The Django session (`django_session`) holds the sign-in itself; this row only describes it.
+    The session key is never shown or sent: pages and the API name a row by its id. The
+    address is stored masked (`mask_ip`), never in full.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True, editable=False)
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+    user_agent = models.CharField(_("device"), max_length=200, blank=True)
+    ip_masked = models.CharField(_("address"), max_length=64, blank=True)
+
+    audit_exclude = ("session_key",)
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.ip_masked or '-'})"
+
+    def scope_code(self) -> str:
+        return ""

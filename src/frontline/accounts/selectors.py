@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from frontline.accounts.models import RoleAssignment, User
+from frontline.accounts.models import RoleAssignment, User, UserSession
 from frontline.accounts.roles import Role
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
 from frontline.audit.models import ChangeLogEntry
@@ -25,6 +28,24 @@ def user_list(*, actor: Any, query: str = "", role: str = "",
         "jurisdiction", "place")
     return qs.prefetch_related(Prefetch("roles", queryset=active_roles,
                                         to_attr="prefetched_roles")).order_by("username")
+
+
+def session_list(*, user: Any) -> list[UserSession]:
+    """The user's own signed-in sessions that still work: the Django session exists and has
+    not expired, and neither the inactivity nor the absolute timeout has passed (the next
+    request of such a session would sign it out). Most recently used first."""
+    from django.contrib.sessions.models import Session
+
+    now = timezone.now()
+    rows = list(UserSession.objects.filter(  # scoped-ok: the user's own sessions
+        user=user,
+        last_seen_at__gte=now - timedelta(seconds=settings.SESSION_IDLE_TIMEOUT),
+        created_at__gte=now - timedelta(seconds=settings.SESSION_ABSOLUTE_TIMEOUT),
+    ).order_by("-last_seen_at", "-pk"))
+    live = set(Session.objects.filter(session_key__in=[r.session_key for r in rows],
+                                      expire_date__gt=now)
+               .values_list("session_key", flat=True))
+    return [r for r in rows if r.session_key in live]
 
 
 def home_figures(*, actor: Any) -> dict[str, Any]:

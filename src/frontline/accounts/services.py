@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from frontline.accounts.models import ApiToken, RoleAssignment, User
+from frontline.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from frontline.accounts.roles import Role, role_spec
 from frontline.areas.models import Jurisdiction, Place
 from frontline.audit.models import ChangeAction
@@ -413,3 +416,121 @@ def role_grant_from_console(
                           after=snapshot(assignment), event="role.grant")
     user.forget_roles()
     return assignment
+
+
+# -- Signed-in sessions (ASVS 7.5.2) ---------------------------------------------------------
+
+USER_AGENT_MAX_LENGTH = 200
+
+
+def mask_ip(address: str | None) -> str:
+    """A client address with its host part hidden, for showing a user where they are signed
+    in: IPv4 without the last octet ("192.0.2.x"), IPv6 as its /48 network
+    ("2001:db8:1::/48"); "" for anything that is not an address. The full address is never
+    stored here."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ".".join(str(ip).split(".")[:3] + ["x"])
+    return str(ipaddress.ip_network(f"{ip}/48", strict=False))
+
+
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def session_start(*, user: User, session_key: str, user_agent: str = "",
+                  ip: str = "", started_at: datetime | None = None) -> UserSession:
+    """Describe a session that has just signed in (or, with `started_at`, one that signed in
+    before it was described). Rows of the user whose Django session is gone are removed here,
+    so that abandoned sessions do not pile up. Bookkeeping of a sign-in, not audited."""
+    now = timezone.now()
+    with transaction.atomic():
+        _sessions_prune(user)
+        row, _created = UserSession.objects.update_or_create(
+            session_key=session_key,
+            defaults={"user": user, "created_at": started_at or now, "last_seen_at": now,
+                      "user_agent": (user_agent or "")[:USER_AGENT_MAX_LENGTH],
+                      "ip_masked": mask_ip(ip)})
+    return row
+
+
+def session_seen(*, user: User, session_key: str, user_agent: str = "", ip: str = "",
+                 started_at: datetime | None = None) -> None:
+    """Note that a session was used (called at most every 30 s per session, where
+    `SessionTimeoutMiddleware` writes its last-seen time). A session that signed in before
+    sessions were described gets its row now."""
+    updated = UserSession.objects.filter(session_key=session_key, user=user).update(
+        last_seen_at=timezone.now())
+    if not updated:
+        session_start(user=user, session_key=session_key, user_agent=user_agent, ip=ip,
+                      started_at=started_at)
+
+
+def session_rekey(*, old_key: str, new_key: str) -> None:
+    """The session got a new key (kept signed in after a password change): follow it."""
+    UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
+
+
+def session_forget(*, session_key: str) -> None:
+    """The session signed out or timed out: its row goes (the session itself is flushed by
+    Django)."""
+    UserSession.objects.filter(session_key=session_key).delete()
+
+
+def _live_session_keys(keys: list[str]) -> set[str]:
+    from django.contrib.sessions.models import Session
+
+    return set(Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+               .values_list("session_key", flat=True))
+
+
+def _sessions_prune(user: User) -> None:
+    rows = dict(UserSession.objects.filter(user=user).values_list("session_key", "pk"))
+    dead = set(rows) - _live_session_keys(list(rows))
+    if dead:
+        UserSession.objects.filter(pk__in=[rows[k] for k in dead]).delete()
+
+
+def _sessions_end(rows: list[UserSession]) -> int:
+    """Delete the Django sessions of `rows` and the rows themselves; the number of rows."""
+    store = _session_store()
+    for row in rows:
+        store().delete(row.session_key)
+    UserSession.objects.filter(pk__in=[r.pk for r in rows]).delete()
+    return len(rows)
+
+
+def session_end_others(*, actor: User, current_session_key: str | None) -> int:
+    """End every signed-in session of the actor except `current_session_key` (None, from an
+    API token: every browser session); returns how many ended, possibly 0. Their next request
+    goes to the sign-in page. Audited as `user.sessions_ended` with the number."""
+    with transaction.atomic():
+        rows = list(UserSession.objects.select_for_update().filter(user=actor)
+                    .exclude(session_key=current_session_key or ""))
+        ended = _sessions_end(rows)
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=actor,
+                      event="user.sessions_ended",
+                      after={"sessions_ended": ended,
+                             "current_kept": bool(current_session_key)},
+                      jurisdiction_code=_primary_code(actor))
+    return ended
+
+
+def session_end(*, actor: User, session_key: str) -> None:
+    """End one of the actor's own signed-in sessions. Another user's session (or a key that
+    names none) is OutOfScope, a 404, and nothing changes. Audited as `user.session_ended`."""
+    with transaction.atomic():
+        row = UserSession.objects.select_for_update().filter(
+            user=actor, session_key=session_key).first()
+        if row is None or not session_key:
+            raise OutOfScope()
+        _sessions_end([row])
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=actor,
+                      event="user.session_ended",
+                      after={"sessions_ended": 1, "session": row.pk},
+                      jurisdiction_code=_primary_code(actor))

@@ -12,6 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -35,7 +36,7 @@ from frontline.accounts.forms import (
     UserCreateForm,
 )
 from frontline.accounts.middleware import LAST_SEEN, LOGIN_AT, two_factor_required
-from frontline.accounts.models import RoleAssignment, User
+from frontline.accounts.models import RoleAssignment, User, UserSession
 from frontline.accounts.roles import Role
 from frontline.core.models import get_in_scope
 from frontline.core.permissions import Action
@@ -118,10 +119,44 @@ def profile(request):
             messages.success(request, _("Your details were saved."))
             return redirect("accounts:profile")
     tokens = request.user.api_tokens.all()
+    sessions = selectors.session_list(user=request.user)
+    current = request.session.session_key
     return render(request, "accounts/profile.html", {
         "form": form, "tokens": tokens, "token_form": TokenForm(),
         "roles": request.user.active_roles(),
+        "sessions": sessions, "current_session_key": current,
+        "has_other_sessions": any(s.session_key != current for s in sessions),
     })
+
+
+@login_required
+@require_POST
+def session_end(request):
+    """End one of one's own other signed-in sessions, named by its row's id in the form
+    (`session`), never by its key; another user's session is 404."""
+    try:
+        pk = int(request.POST.get("session", ""))
+    except ValueError:
+        raise Http404 from None
+    row = get_object_or_404(UserSession, user=request.user, pk=pk)  # scoped-ok: own session
+    if row.session_key == request.session.session_key:
+        messages.error(request, _("This is the session you are using: sign out instead."))
+        return redirect("accounts:profile")
+    services.session_end(actor=request.user, session_key=row.session_key)
+    messages.success(request, _("The session was ended."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def session_end_others(request):
+    """Sign out everywhere else: every signed-in session of the user but this one."""
+    ended = services.session_end_others(actor=request.user,
+                                        current_session_key=request.session.session_key)
+    messages.success(request, ngettext(
+        "%(count)d other session was ended.", "%(count)d other sessions were ended.",
+        ended) % {"count": ended})
+    return redirect("accounts:profile")
 
 
 @login_required
