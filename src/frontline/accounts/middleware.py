@@ -27,6 +27,16 @@ _PASSWORD_CHANGE_OPEN = ("/accounts/login/", "/accounts/logout/", "/accounts/two
                          "/static/", "/i18n/")
 
 
+def _page_redirect(request, url: str):
+    """Send the browser to `url`. An htmx fragment (such as the bell) must not load that page
+    into the top bar: htmx is asked to send the whole page there instead."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
 def two_factor_required(user) -> bool:
     return bool(
         settings.FRONTLINE_REQUIRE_2FA and user.is_authenticated and user.needs_two_factor
@@ -53,14 +63,7 @@ class SessionTimeoutMiddleware:
                 messages.info(request, _("Your session has ended. Please sign in again."))
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                login_url = f"{reverse('accounts:login')}?next={request.path}"
-                if request.headers.get("HX-Request"):
-                    # An htmx fragment (such as the bell) must not load the login page into
-                    # the top bar: ask htmx to send the whole page to the login page.
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = login_url
-                    return response
-                return redirect(login_url)
+                return _page_redirect(request, f"{reverse('accounts:login')}?next={request.path}")
             # A background poll (the bell) is not activity: an open tab must still time out.
             if not request.headers.get("X-Background") and now - last_seen >= 30:
                 request.session[LAST_SEEN] = now  # at most one session write in 30 s
@@ -158,8 +161,4 @@ class PasswordChangeRequiredMiddleware:
         target = page
         if request.method in ("GET", "HEAD"):
             target = f"{page}?{urlencode({'next': request.get_full_path()}, safe='/')}"
-        if request.headers.get("HX-Request"):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = target
-            return response
-        return redirect(target)
+        return _page_redirect(request, target)
