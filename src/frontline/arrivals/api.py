@@ -127,6 +127,10 @@ class ArrivalCheckInSerializer(serializers.Serializer):
                                       help_text="The scanned QR text, checked to be this one's.")
 
 
+class ArrivalPartyCheckInSerializer(serializers.Serializer):
+    checked_in = ArrivalSerializer(many=True, help_text="The members checked in by this step.")
+
+
 class ArrivalScanSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=200, help_text="Scanned QR text or short code.")
 
@@ -225,6 +229,20 @@ class ArrivalViewSet(ScopedModelViewSet):
                            override_reason=data.get("override_reason", ""),
                            mrz=data.get("mrz", ""), pass_text=data.get("pass_text", ""))
         return Response(ArrivalSerializer(arrival, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={200: ArrivalPartyCheckInSerializer},
+                   parameters=[IDEMPOTENCY_PARAMETER])
+    @action(detail=True, methods=["post"], url_path="check-in-party")
+    @idempotent
+    def check_in_party(self, request, pk=None):
+        """Check in everyone still waiting in the party this arrival travels with (the lead,
+        companions and children), each with their own suggested disposition, in one step.
+        All or nothing: a member who cannot be checked in so refuses the step (400, naming
+        them). Answers the arrivals checked in."""
+        arrival = self.get_object()
+        done = _service(services.arrival_check_in_party, actor=request.user, arrival=arrival)
+        return Response({"checked_in": ArrivalSerializer(done, many=True,
+                                                         context={"request": request}).data})
 
     @extend_schema(request=ArrivalScanSerializer, responses={200: ArrivalSerializer})
     @action(detail=False, methods=["post"])

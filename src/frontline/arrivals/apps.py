@@ -20,6 +20,16 @@ class ArrivalsConfig(AppConfig):
         (_("Hand-over"), "arrivals:batch_list", Action.VIEW),
     ]
 
+    def ready(self):
+        from frontline.arrivals.models import SortingRule
+        from frontline.arrivals.sorting import RISK, RULES
+        from frontline.core import refcache
+        from frontline.people.models import RiskCountry
+
+        # A check-in keeps the rules and the risk list per process while they are unchanged.
+        refcache.watch(SortingRule, RULES)
+        refcache.watch(RiskCountry, RISK)
+
     def person_data(self, person):
         from frontline.arrivals.services import person_data
 

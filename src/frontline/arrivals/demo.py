@@ -102,4 +102,28 @@ def load(*, stdout) -> None:
             receiver = User.objects.filter(roles__scope_code=street,
                                            roles__revoked_at__isnull=True).first() or office
             services.batch_receive(actor=receiver, batch=batch, received=[a.pk for a in group])
-    stdout.write(f"arrivals: {len(made)} demo arrivals, {len(checked)} checked in")
+    party = _demo_party(point, today, communities[0])
+    stdout.write(f"arrivals: {len(made) + len(party)} demo arrivals, {len(checked)} checked in, "
+                 f"a family of {len(party)} waiting together")
+
+
+def _demo_party(point: Place, today, community: str) -> list[Arrival]:
+    """A family registered together on the portal (a lead, a companion and a child), waiting
+    at the desk: what the desk's "check in the party" step is for."""
+    common = {"travel_mode": "flight", "carrier_number": "LH720", "travel_date": today,
+              "departure_country": "DE", "visited_countries": ["DE"], "nationality": "DE",
+              "doc_type": "passport", "doc_country": "DE", "destination": community,
+              "destination_address": "演示路 100 号", "phone": "+8613800000000",
+              "temperature": "36.5", "language": "de", "commitment_signed": True,
+              "sensitive_consent": True, "family_name": "DEMOFAMILY"}
+    members = [("KLAUS", "M", 1984, "12A"), ("ANNA", "F", 1986, "12B"), ("MIA", "F", 2018, "12C")]
+    party: list[Arrival] = []
+    for n, (given, sex, year, seat) in enumerate(members):
+        data = {**common, "given_names": given, "sex": sex, "seat": seat,
+                "birth_date": today.replace(year=year, day=1),
+                "doc_number": f"DEMOFAM{SEED % 1000}{n}"}
+        if year > today.year - 14:
+            data.update(guardian_name="DEMOFAMILY KLAUS", guardian_consent=True)
+        party.append(services.arrival_preregister(transfer_point=point, data=data,
+                                                  party_lead=party[0] if party else None))
+    return party

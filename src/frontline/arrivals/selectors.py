@@ -77,6 +77,17 @@ def party_of(arrival: Arrival) -> list[Arrival]:
         status=ArrivalStatus.CANCELLED).order_by("id"))
 
 
+def party_at_desk(*, actor: Any, arrival: Arrival) -> list[Arrival]:
+    """Everyone in the actor's scope travelling with `arrival` (the lead, companions and
+    children registered with them), itself included, in registration order; empty when it
+    travels alone."""
+    lead_id = arrival.party_lead_id or arrival.pk
+    members = list(Arrival.objects.restrict(actor, Action.VIEW).filter(
+        Q(pk=lead_id) | Q(party_lead_id=lead_id)).exclude(status=ArrivalStatus.CANCELLED)
+        .select_related("destination").order_by("id"))
+    return members if len(members) > 1 else []
+
+
 def waiting_for_batch(*, actor: Any) -> QuerySet[Arrival]:
     return arrival_list(actor=actor, action=Action.CHANGE, status=ArrivalStatus.CHECKED_IN
                         ).order_by("jurisdiction_code", "checked_in_at")

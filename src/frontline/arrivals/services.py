@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -466,11 +467,23 @@ def arrival_traveller_update(*, arrival: Arrival, data: dict[str, Any]) -> Arriv
 
 def _desk_place(actor: Any, transfer_point: Place | None) -> Place:
     """The transfer point the actor registers at (checked in scope); by default their own."""
-    points = Place.objects.restrict(actor, Action.CHANGE).filter(
-        kind=PlaceKind.TRANSFER_POINT, is_active=True)
-    if transfer_point is not None:
-        points = points.filter(pk=transfer_point.pk)
-    point = points.order_by("id").first()
+    scope = scope_for(actor, Action.CHANGE)
+    if not scope.everything and not scope.codes and hasattr(actor, "active_roles"):
+        # A registrar's scope is the places of their roles, loaded with the roles for this
+        # request: the same rows the restricted query below would read again.
+        held = {r.place_id: r.place for r in actor.active_roles() if r.place_id in
+                scope.place_ids}
+        candidates = sorted((p for p in held.values() if p.kind == PlaceKind.TRANSFER_POINT
+                             and p.is_active), key=lambda p: p.pk)
+        if transfer_point is not None:
+            candidates = [p for p in candidates if p.pk == transfer_point.pk]
+        point = candidates[0] if candidates else None
+    else:
+        points = Place.objects.restrict(actor, Action.CHANGE).filter(
+            kind=PlaceKind.TRANSFER_POINT, is_active=True)
+        if transfer_point is not None:
+            points = points.filter(pk=transfer_point.pk)
+        point = points.order_by("id").first()
     if point is None:
         if transfer_point is not None and transfer_point.kind == PlaceKind.TRANSFER_POINT:
             raise OutOfScope()
@@ -618,6 +631,41 @@ def arrival_check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction 
                          mrz=mrz, pass_text=pass_text)
 
 
+def arrival_check_in_party(*, actor: Any, arrival: Arrival) -> list[Arrival]:
+    """Check in, in one step, everyone still waiting in the party `arrival` travels with (the
+    lead and the companions and children registered with them), each with their own suggested
+    disposition, destination and person record. All or nothing: a member who cannot be
+    checked in with the suggestion (no destination, a hotel missing, consent not signed)
+    refuses the whole step, named in the message, and the desk checks them in one by one.
+    Members outside the actor's scope are left alone."""
+    with transaction.atomic(), change_records_together():
+        arrival = get_in_scope(Arrival, actor, Action.CHANGE, pk=arrival.pk)
+        lead_id = arrival.party_lead_id or arrival.pk
+        members = list(
+            Arrival.objects.restrict(actor, Action.CHANGE).select_for_update(of=("self",))
+            .filter(Q(pk=lead_id) | Q(party_lead_id=lead_id), status__in=EDITABLE)
+            .select_related("transfer_point", "destination").order_by("id"))
+        if not members:
+            raise _error(None, _("Nobody travelling with this registration is waiting to be "
+                                 "checked in."), "party_nothing_waiting")
+        done = []
+        for member in members:
+            try:
+                done.append(_check_in(actor=actor, arrival=member))
+            except ValidationError as exc:
+                name = f"{format_reference(member.reference)} {member.latin_name}".strip()
+                raise ValidationError(
+                    [ValidationError(_("%(member)s: %(message)s"),
+                                     params={"member": name, "message": message},
+                                     code="party_member_refused")
+                     for message in exc.messages]) from None
+        lead = next((m for m in done if m.pk == lead_id), done[0])
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=lead,
+                      event="arrival.party_check_in",
+                      after={"party_lead": lead_id, "checked_in": [m.pk for m in done]})
+    return done
+
+
 def _check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None = None,
               disposition: str = "", hotel: Place | None = None, override_reason: str = "",
               mrz: str = "", pass_text: str = "", registering: bool = False) -> Arrival:
@@ -646,9 +694,8 @@ def _check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None 
         arrival.mrz_verified = True
     destination = destination or arrival.destination
     arrival.destination = destination
-    categories = sorting.categories_of(arrival)
-    suggestion = sorting.suggest(arrival, destination_code=destination.code if destination
-                                 else "", categories=categories)
+    categories, suggestion = sorting.sort(
+        arrival, destination_code=destination.code if destination else "")
     disposition = disposition or suggestion.disposition
     if disposition not in Disposition.values:
         raise _error("disposition", _("Unknown disposition."), "choice_invalid")

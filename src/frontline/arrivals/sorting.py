@@ -3,11 +3,10 @@ matches it first (by priority, among the rules in force on the arrival date)."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-
-from django.db.models import Q
 
 from frontline.arrivals.models import (
     CHILD_AGE,
@@ -16,6 +15,7 @@ from frontline.arrivals.models import (
     ArrivalCategory,
     SortingRule,
 )
+from frontline.core import refcache
 
 
 def age_on(birth_date: datetime.date | None, day: datetime.date) -> int | None:
@@ -28,13 +28,22 @@ def has_fever(temperature: Decimal | float | None) -> bool:
     return temperature is not None and float(temperature) >= FEVER_CELSIUS
 
 
-def risk_countries(day: datetime.date) -> set[str]:
-    """The countries on the office's risk list on `day` (people.RiskCountry, any office)."""
+RULES, RISK = "arrivals.sorting_rules", "people.risk_countries"
+
+
+def _risk_rows() -> tuple[tuple[str, datetime.date, datetime.date | None], ...]:
     from frontline.people.models import RiskCountry
 
-    rows = RiskCountry.objects.filter(  # scoped-ok: reference list read by the sorting service
-        Q(effective_to__isnull=True) | Q(effective_to__gte=day), effective_from__lte=day)
-    return {str(code) for code in rows.values_list("country", flat=True)}
+    return tuple((str(country), start, end) for country, start, end in  # scoped-ok: reference
+                 RiskCountry.objects.values_list("country", "effective_from", "effective_to"))
+
+
+def risk_countries(day: datetime.date, *, token: str | None | object = ...) -> set[str]:
+    """The countries on the office's risk list on `day` (people.RiskCountry, any office);
+    the list is kept per process while unchanged (`core.refcache`)."""
+    rows = refcache.cached(RISK, _risk_rows, token=token)
+    return {country for country, start, end in rows
+            if start <= day and (end is None or end >= day)}
 
 
 def categories_of(arrival: Arrival, *, risk: set[str] | None = None) -> list[str]:
@@ -62,13 +71,20 @@ class Suggestion:
     rule: SortingRule | None
 
 
-def rules_in_force(office_code: str, day: datetime.date) -> list[SortingRule]:
-    """The active rules of the offices above (or at) `office_code` in force on `day`."""
-    prefixes = [office_code[:n] for n in (2, 4, 6, 9, 12) if n <= len(office_code)]
-    return list(SortingRule.objects.filter(  # scoped-ok: rules apply to every arrival below
-        Q(effective_to__isnull=True) | Q(effective_to__gte=day),
-        jurisdiction_code__in=prefixes, is_active=True, effective_from__lte=day,
-    ).select_related("hotel", "transfer_to").order_by("priority", "id"))
+def _all_rules() -> tuple[SortingRule, ...]:
+    return tuple(SortingRule.objects.filter(  # scoped-ok: rules apply to every arrival below
+        is_active=True).order_by("priority", "id"))
+
+
+def rules_in_force(office_code: str, day: datetime.date, *,
+                   token: str | None | object = ...) -> list[SortingRule]:
+    """The active rules of the offices above (or at) `office_code` in force on `day`, by
+    priority. The rules are kept per process while unchanged (`core.refcache`); each call
+    answers copies, so a hotel loaded on one is never shared with another request."""
+    prefixes = {office_code[:n] for n in (2, 4, 6, 9, 12) if n <= len(office_code)}
+    return [copy.copy(rule) for rule in refcache.cached(RULES, _all_rules, token=token)
+            if rule.jurisdiction_code in prefixes and rule.effective_from <= day
+            and (rule.effective_to is None or rule.effective_to >= day)]
 
 
 def rule_matches(rule: SortingRule, *, destination_code: str, visited: set[str],
@@ -81,7 +97,8 @@ def rule_matches(rule: SortingRule, *, destination_code: str, visited: set[str],
 
 
 def suggest(arrival: Arrival, *, destination_code: str = "", office_code: str = "",
-            categories: list[str] | None = None) -> Suggestion:
+            categories: list[str] | None = None,
+            token: str | None | object = ...) -> Suggestion:
     """The first matching rule's disposition; without one, home observation."""
     destination_code = destination_code or (
         arrival.destination.code if arrival.destination_id else "")
@@ -90,8 +107,18 @@ def suggest(arrival: Arrival, *, destination_code: str = "", office_code: str = 
     if arrival.departure_country:
         visited.add(str(arrival.departure_country))
     found = set(categories_of(arrival) if categories is None else categories)
-    for rule in rules_in_force(office_code, arrival.travel_date):
+    for rule in rules_in_force(office_code, arrival.travel_date, token=token):
         if rule_matches(rule, destination_code=destination_code, visited=visited,
                         categories=found):
             return Suggestion(rule.disposition, rule)
     return Suggestion("home", None)
+
+
+def sort(arrival: Arrival, *, destination_code: str) -> tuple[list[str], Suggestion]:
+    """The categories of an arrival and the suggestion for it, the versions of the rules and
+    of the risk list read in one statement (a desk check-in)."""
+    versions = refcache.tokens([RULES, RISK])
+    risk = risk_countries(arrival.travel_date, token=versions.get(RISK))
+    categories = categories_of(arrival, risk=risk)
+    return categories, suggest(arrival, destination_code=destination_code,
+                               categories=categories, token=versions.get(RULES))

@@ -12,6 +12,8 @@ urlpatterns = [
     path("arrivals/<int:pk>/", views.arrival_detail, name="arrival_detail"),
     path("arrivals/<int:pk>/print/", views.arrival_print, name="arrival_print"),
     path("arrivals/<int:pk>/cancel/", views.arrival_cancel, name="arrival_cancel"),
+    path("arrivals/<int:pk>/check-in-party/", views.arrival_check_in_party,
+         name="arrival_check_in_party"),
     path("arrivals/<int:pk>/notice/", views.arrival_notice, name="arrival_notice"),
     path("arrivals/rules/", views.RuleListView.as_view(), name="rule_list"),
     path("arrivals/rules/new/", views.rule_edit, name="rule_create"),

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from frontline.areas.models import Jurisdiction
@@ -194,13 +195,36 @@ def arrival_detail(request, pk: int):
             else:
                 messages.success(request, _("Checked in."))
                 return redirect("arrivals:arrival_detail", pk=arrival.pk)
+    party = []
+    for member in selectors.party_at_desk(actor=request.user, arrival=arrival):
+        hint = sorting.suggest(member) if member.editable else None
+        party.append({"arrival": member, "reference": services.format_reference(
+            member.reference), "suggestion": Disposition(hint.disposition).label if hint else ""})
+    party_waiting = sum(1 for m in party if m["arrival"].editable) if can_change else 0
     return render(request, "arrivals/arrival_detail.html", {
         "arrival": arrival, "form": form, "suggestion": suggestion, "can_change": can_change,
+        "party": party, "party_waiting": party_waiting,
         "suggestion_label": Disposition(suggestion.disposition).label if suggestion else "",
         "categories": sorting.categories_of(arrival), "custody": _custody(request.user, arrival),
         "reference": services.format_reference(arrival.reference),
         "cancel_form": CancelForm() if arrival.editable and can_change else None,
     })
+
+
+@login_required
+@require_POST
+def arrival_check_in_party(request, pk: int):
+    """Check in everyone waiting in the party, each with their suggested disposition."""
+    arrival = get_in_scope(Arrival, request.user, Action.CHANGE, pk=pk)
+    try:
+        done = services.arrival_check_in_party(actor=request.user, arrival=arrival)
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, ngettext("%(n)d traveller of the party checked in.",
+                                           "%(n)d travellers of the party checked in.",
+                                           len(done)) % {"n": len(done)})
+    return redirect("arrivals:arrival_detail", pk=arrival.pk)
 
 
 @login_required

@@ -177,6 +177,7 @@ PAGE_TARGETS: dict[str, Target] = {
     "arrivals:arrival_detail": scoped("arrivals.Arrival"),
     "arrivals:arrival_print": scoped("arrivals.Arrival"),
     "arrivals:arrival_cancel": scoped("arrivals.Arrival"),
+    "arrivals:arrival_check_in_party": scoped("arrivals.Arrival"),
     "arrivals:arrival_notice": scoped("arrivals.Arrival"),
     "arrivals:rule_edit": scoped("arrivals.SortingRule"),
     "arrivals:batch_detail": scoped("arrivals.HandoverBatch"),

@@ -183,3 +183,25 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+class ReferenceVersion(models.Model):
+    """The version of a small reference table read on every request of a hot path (the sorting
+    rules and the risk countries read by each desk check-in).
+
+    Every save or delete of a row of that table gives it a new random token, in the same
+    transaction (`core.refcache`). A process keeps what it read together with the token it
+    read it under, and reads it again as soon as the token differs: one indexed row instead of
+    the table's query. A token is random, not a counter, so a rolled-back change (a test's
+    transaction) is never mistaken for a later one.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("reference data version")
+        verbose_name_plural = _("reference data versions")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.token}"

@@ -10,8 +10,8 @@ from frontline.conftest import browser_login
 pytestmark = pytest.mark.browser
 
 
-def test_scan_check_in_hand_over_and_receive(page, live_tree):
-    arrival = preregister(live_tree, family_name="NAKAMURA", given_names="AOI")
+def _scan_at_the_desk(page, arrival):
+    """Sign in as the registrar and scan the arrival's pass at the desk."""
     browser_login(page, "registrar")
     page.goto("/arrivals/desk/")
     # The scanner types the QR text into the focused field and presses Enter; wait until the
@@ -20,6 +20,11 @@ def test_scan_check_in_hand_over_and_receive(page, live_tree):
     page.keyboard.type(services.pass_token(arrival))
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/arrivals/{arrival.pk}/")
+
+
+def test_scan_check_in_hand_over_and_receive(page, live_tree):
+    arrival = preregister(live_tree, family_name="NAKAMURA", given_names="AOI")
+    _scan_at_the_desk(page, arrival)
     assert "NAKAMURA" in page.inner_text("h1")
     assert "未匹配规则" in page.inner_text("#suggestion")
     assert "居家医学观察" in page.inner_text("#suggestion")
@@ -51,3 +56,18 @@ def test_board_updates_itself(page, live_tree):
     checked_in(live_tree)
     # htmx polls every 15 s: the figure changes without reloading the page.
     expect(page.locator("#count-checked_in")).to_have_text("1", timeout=25_000)
+
+
+def test_scan_one_of_a_party_and_check_in_the_whole_party(page, live_tree):
+    from frontline.arrivals.tests.test_party import _party
+
+    lead, companion, child = _party(live_tree)
+    _scan_at_the_desk(page, child)
+    rows = page.locator("#party tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#party tr.current")).to_contain_text("ROSSI, LUCA")
+    page.click("#party-form button[type=submit]")
+    expect(page.locator("#party-form")).to_have_count(0)
+    for i in range(3):
+        expect(rows.nth(i)).to_contain_text("已入境登记")
+    expect(page.locator("#status")).to_have_text("已入境登记")
