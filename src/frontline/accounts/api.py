@@ -32,7 +32,8 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "email", "is_active", "last_login", "roles"]
+        fields = ["id", "username", "display_name", "email", "is_active",
+                  "password_change_required", "last_login", "roles"]
         read_only_fields = fields
 
 
@@ -57,6 +58,19 @@ class TokensRevokeSerializer(serializers.Serializer):
         max_length=services.MANAGER_REASON_MAX_LENGTH,
         help_text=f"Why the tokens are revoked (at least {services.MANAGER_REASON_MIN_LENGTH} "
                   "characters); recorded in the audit log.")
+
+
+class SessionsEndSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=services.MANAGER_REASON_MAX_LENGTH,
+        help_text="Why the user is signed out (at least "
+                  f"{services.MANAGER_REASON_MIN_LENGTH} characters); recorded in the audit "
+                  "log.")
+
+
+class SessionsEndedSerializer(serializers.Serializer):
+    sessions_ended = serializers.IntegerField(
+        min_value=0, help_text="How many sessions were ended (0 if none was left).")
 
 
 class TokensRevokedSerializer(serializers.Serializer):
@@ -131,6 +145,32 @@ class UserViewSet(ScopedReadOnlyViewSet):
         return Response(TokensRevokedSerializer({"tokens_revoked": revoked}).data,
                         status=status.HTTP_200_OK)
 
+    @extend_schema(
+        request=SessionsEndSerializer,
+        responses={200: SessionsEndedSerializer,
+                   400: OpenApiResponse(description="Field errors: reason (too short or too "
+                                                    "long); non_field_errors: your own "
+                                                    "account (end your own other sessions "
+                                                    "under /api/v1/accounts/me/sessions/)."),
+                   403: OpenApiResponse(description="The user also holds roles outside your "
+                                                    "jurisdiction."),
+                   404: OpenApiResponse(description="No such user in your scope.")},
+        description="Sign a user you manage out of every browser (a computer left signed "
+                    "in, an account that may be compromised): each of their browser sessions "
+                    "goes to the sign-in page at its next request. Their password, "
+                    "authenticator and API tokens are left alone. Audited as "
+                    "user.sessions_ended_by_manager with the reason and the number ended.",
+    )
+    @action(detail=True, methods=["post"], url_path="end-sessions")
+    def end_sessions(self, request, pk=None):
+        user = self.get_object()
+        body = SessionsEndSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ended = services.user_sessions_end(actor=request.user, user=user,
+                                           **body.validated_data)
+        return Response(SessionsEndedSerializer({"sessions_ended": ended}).data,
+                        status=status.HTTP_200_OK)
+
 
 class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
@@ -177,11 +217,6 @@ class UserSessionSerializer(serializers.Serializer):
                                   "octet as x, IPv6 as its /48 network).")
     current = serializers.BooleanField(read_only=True,
                                        help_text="The session this request was made with.")
-
-
-class SessionsEndedSerializer(serializers.Serializer):
-    sessions_ended = serializers.IntegerField(
-        min_value=0, help_text="How many sessions were ended (0 if none was left).")
 
 
 def _current_session_key(request) -> str | None:

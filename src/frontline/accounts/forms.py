@@ -109,16 +109,33 @@ class AuthenticatorResetForm(forms.Form):
         return data
 
 
-class TokensRevokeForm(forms.Form):
+class _ManagerReasonForm(forms.Form):
+    """The reason a manager gives for an act on someone's account; recorded in the audit."""
+
+    example = ""
+
+    reason = forms.CharField(label=_("reason"), max_length=MANAGER_REASON_MAX_LENGTH,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = self.example
+
+
+class TokensRevokeForm(_ManagerReasonForm):
     """A manager revokes every API token of a user."""
 
     prefix = "tokens"
+    example = _("Why, such as “phone with the desk scanner's token stolen, 2026-11-30”. "
+                "Recorded in the audit log.")
 
-    reason = forms.CharField(
-        label=_("reason"), max_length=MANAGER_REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Why, such as “phone with the desk scanner's token stolen, 2026-11-30”. "
-                    "Recorded in the audit log."))
+
+class SessionsEndForm(_ManagerReasonForm):
+    """A manager signs a user out of every browser."""
+
+    prefix = "sessions"
+    example = _("Why, such as “left signed in on the shared computer of the hotel desk”. "
+                "Recorded in the audit log.")
 
 
 class PasswordChangeForm(forms.Form):

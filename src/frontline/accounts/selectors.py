@@ -31,9 +31,10 @@ def user_list(*, actor: Any, query: str = "", role: str = "",
 
 
 def session_list(*, user: Any) -> list[UserSession]:
-    """The user's own signed-in sessions that still work: the Django session exists and has
-    not expired, and neither the inactivity nor the absolute timeout has passed (the next
-    request of such a session would sign it out). Most recently used first."""
+    """The user's signed-in sessions that still work: the Django session exists and has not
+    expired, and neither the inactivity nor the absolute timeout has passed (the next request
+    of such a session would sign it out). Most recently used first. For the user's profile,
+    or for a manager on the page of a user already checked to be in their scope."""
     from django.contrib.sessions.models import Session
 
     now = timezone.now()

@@ -204,6 +204,19 @@ MANAGER_REASON_MIN_LENGTH = 8
 MANAGER_REASON_MAX_LENGTH = 500
 
 
+def _managed_other_user(actor: User, user: User, *, own: str) -> User:
+    """`user` again, locked in the caller's transaction, for a manager's act on someone
+    else's account: in the actor's scope for managing users (else OutOfScope, a 404), every
+    role of theirs grantable by the actor (else PermissionDenied), and not the actor (else a
+    ValidationError saying `own`, where one does it for oneself)."""
+    user = get_in_scope(User, actor, Action.MANAGE_USERS, for_update=True, pk=user.pk)
+    if not _manages_all_roles_of(actor, user):
+        raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
+    if user.pk == actor.pk:
+        raise ValidationError(own)
+    return user
+
+
 def _manager_reason(reason: str | None, too_short: str) -> str:
     """The stripped reason, or a ValidationError on "reason": `too_short` (a translated
     message with a %(count)d placeholder) below the minimum, a fixed one above the maximum."""
@@ -231,13 +244,9 @@ def user_reset_authenticator(*, actor: User, user: User, password: str, reason: 
     number of tokens revoked; never the password, a seed or a token.
     """
     with transaction.atomic():
-        user = get_in_scope(User, actor, Action.MANAGE_USERS, for_update=True, pk=user.pk)
-        if not _manages_all_roles_of(actor, user):
-            raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
-        if user.pk == actor.pk:
-            raise ValidationError(_(
-                "You cannot reset your own authenticator: ask the person who manages your "
-                "account."))
+        user = _managed_other_user(actor, user, own=_(
+            "You cannot reset your own authenticator: ask the person who manages your "
+            "account."))
         reason = _manager_reason(reason, _(
             "Say how you checked the person's identity (at least %(count)d characters)."))
         _total, per_model = TOTPDevice.objects.filter(user=user).delete()
@@ -262,11 +271,8 @@ def user_tokens_revoke(*, actor: User, user: User, reason: str) -> int:
     event with the reason and the number revoked, never a key or its hash.
     """
     with transaction.atomic():
-        user = get_in_scope(User, actor, Action.MANAGE_USERS, for_update=True, pk=user.pk)
-        if not _manages_all_roles_of(actor, user):
-            raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
-        if user.pk == actor.pk:
-            raise ValidationError(_("Revoke your own API tokens on your profile page."))
+        user = _managed_other_user(actor, user, own=_(
+            "Revoke your own API tokens on your profile page."))
         reason = _manager_reason(reason, _(
             "Say why the tokens are revoked (at least %(count)d characters)."))
         revoked = _tokens_revoke_all(user)
@@ -275,6 +281,29 @@ def user_tokens_revoke(*, actor: User, user: User, reason: str) -> int:
                       after={"tokens_revoked": revoked, "reason": reason},
                       jurisdiction_code=_primary_code(user))
     return revoked
+
+
+def user_sessions_end(*, actor: User, user: User, reason: str) -> int:
+    """Sign a user one manages out of every browser (a laptop left signed in, a shared
+    computer, an account that may be compromised); returns how many sessions ended, possibly
+    0. Their next request in any of those browsers goes to the sign-in page. The password,
+    the authenticator and the API tokens are left alone (revoke the tokens separately).
+
+    The same checks as revoking the user's tokens: the user in the actor's scope for
+    managing users, every role of the user grantable by the actor, a reason, and not oneself
+    (one ends one's own other sessions on one's profile). Audited as one
+    `user.sessions_ended_by_manager` event with the reason and the number (ASVS 7.4.5)."""
+    with transaction.atomic():
+        user = _managed_other_user(actor, user, own=_(
+            "End your own other sessions on your profile page."))
+        reason = _manager_reason(reason, _(
+            "Say why the user is signed out (at least %(count)d characters)."))
+        ended = _sessions_end(list(UserSession.objects.select_for_update().filter(user=user)))
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=user,
+                      event="user.sessions_ended_by_manager",
+                      after={"sessions_ended": ended, "reason": reason},
+                      jurisdiction_code=_primary_code(user))
+    return ended
 
 
 def _tokens_revoke_all(user: User) -> int:
@@ -371,6 +400,13 @@ def token_create(*, actor: User, name: str, expires_at: datetime | None = None
         raise ValidationError({"name": _("Give the token a name.")})
     key = "fl_" + secrets.token_urlsafe(32)
     with transaction.atomic():
+        # The user's row, locked: a manager's reset or token revocation running now finishes
+        # first, and a request whose sign-in that reset ended (the password or the account
+        # changed since the request began) makes no token that would outlive it.
+        current = User.objects.select_for_update().filter(pk=actor.pk).values_list(
+            "password", "is_active").first()
+        if current is None or not current[1] or current[0] != actor.password:
+            raise PermissionDenied(_("Your sign-in is no longer valid; sign in again."))
         token = ApiToken.objects.create(
             user=actor, name=name.strip()[:100], prefix=key[:TOKEN_PREFIX_LENGTH + 3],
             key_hash=hash_token(key), expires_at=expires_at,

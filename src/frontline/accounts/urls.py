@@ -23,5 +23,6 @@ urlpatterns = [
     path("users/<int:pk>/authenticator/", views.user_reset_authenticator,
          name="user_reset_authenticator"),
     path("users/<int:pk>/tokens/revoke/", views.user_tokens_revoke, name="user_tokens_revoke"),
+    path("users/<int:pk>/sessions/end/", views.user_sessions_end, name="user_sessions_end"),
     path("users/roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
 ]

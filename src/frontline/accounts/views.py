@@ -30,6 +30,7 @@ from frontline.accounts.forms import (
     PasswordResetForm,
     ProfileForm,
     RoleScopeForm,
+    SessionsEndForm,
     TokenForm,
     TokensRevokeForm,
     TwoFactorForm,
@@ -266,7 +267,8 @@ def user_detail(request, pk: int):
 
 def _user_detail_page(request, user: User, *, grant_form: RoleScopeForm | None = None,
                       authenticator_form: AuthenticatorResetForm | None = None,
-                      tokens_form: TokensRevokeForm | None = None):
+                      tokens_form: TokensRevokeForm | None = None,
+                      sessions_form: SessionsEndForm | None = None):
     roles = user.roles.select_related("jurisdiction", "place", "granted_by").order_by(
         "revoked_at", "-granted_at")
     # The tokens that would still authenticate (not revoked, not expired); never their keys.
@@ -280,6 +282,8 @@ def _user_detail_page(request, user: User, *, grant_form: RoleScopeForm | None =
         "authenticator_form": authenticator_form or AuthenticatorResetForm(),
         "tokens": tokens,
         "tokens_form": tokens_form or TokensRevokeForm(),
+        "sessions": selectors.session_list(user=user),
+        "sessions_form": sessions_form or SessionsEndForm(),
         # The user's own devices, for the status line (the user is in scope, checked above).
         "has_authenticator": TOTPDevice.objects.filter(  # scoped-ok: the shown user's devices
             user=user, confirmed=True).exists(),
@@ -381,28 +385,43 @@ def user_reset_authenticator(request, pk: int):
     return _user_detail_page(request, user, authenticator_form=form)
 
 
-@login_required
-@require_POST
-def user_tokens_revoke(request, pk: int):
-    """A manager revokes every API token of a user; an invalid form is shown again on the
-    user's page."""
+def _manager_act(request, pk: int, form_class, form_name: str, act, done):
+    """A manager's act with a reason on a user's page: `act(actor=, user=, reason=)` answers
+    a number, `done(number)` the message saying so; a refusal is shown on the user's page."""
     user = get_in_scope(User, request.user, Action.MANAGE_USERS, pk=pk)
-    form = TokensRevokeForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            revoked = services.user_tokens_revoke(actor=request.user, user=user,
-                                                  reason=form.cleaned_data["reason"])
+            number = act(actor=request.user, user=user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
             return redirect("accounts:user_detail", pk=user.pk)
         else:
-            messages.success(request, ngettext(
-                "%(count)d API token was revoked.", "%(count)d API tokens were revoked.",
-                revoked) % {"count": revoked})
+            messages.success(request, done(number))
             return redirect("accounts:user_detail", pk=user.pk)
-    return _user_detail_page(request, user, tokens_form=form)
+    return _user_detail_page(request, user, **{form_name: form})
+
+
+@login_required
+@require_POST
+def user_tokens_revoke(request, pk: int):
+    """A manager revokes every API token of a user."""
+    return _manager_act(request, pk, TokensRevokeForm, "tokens_form",
+                        services.user_tokens_revoke, lambda revoked: ngettext(
+                            "%(count)d API token was revoked.",
+                            "%(count)d API tokens were revoked.", revoked) % {"count": revoked})
+
+
+@login_required
+@require_POST
+def user_sessions_end(request, pk: int):
+    """A manager signs a user out of every browser."""
+    return _manager_act(request, pk, SessionsEndForm, "sessions_form",
+                        services.user_sessions_end, lambda ended: ngettext(
+                            "%(count)d session was ended.", "%(count)d sessions were ended.",
+                            ended) % {"count": ended})
 
 
 @login_required

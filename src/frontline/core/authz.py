@@ -141,6 +141,7 @@ PAGE_TARGETS: dict[str, Target] = {
     "accounts:user_reset_password": scoped("accounts.User"),
     "accounts:user_reset_authenticator": scoped("accounts.User"),
     "accounts:user_tokens_revoke": scoped("accounts.User"),
+    "accounts:user_sessions_end": scoped("accounts.User"),
     "accounts:role_revoke": scoped("accounts.RoleAssignment"),
     "people:person_detail": scoped("people.Person"),
     "people:person_edit": scoped("people.Person"),

@@ -198,6 +198,33 @@ def test_a_password_reset_can_revoke_the_tokens_in_the_same_record(tree):
     assert not ChangeLogEntry.objects.filter(event=EVENT).exists()
 
 
+def test_a_request_begun_before_a_reset_makes_no_token_after_it(tree):
+    """A token asked for by a request that was signed in before a manager's reset (its
+    user loaded then) would outlive the reset that ended that sign-in: refused."""
+    street = tree.users["street"]
+    in_flight = User.objects.get(pk=street.pk)  # the request's user, loaded before the reset
+    user_reset_password(actor=tree.users["district"], user=street, password=INITIAL,
+                        revoke_tokens=True)
+    tokens = ApiToken.objects.filter(user=street).count()
+    created = ChangeLogEntry.objects.filter(event="token.create").count()
+    with pytest.raises(PermissionDenied):
+        token_create(actor=in_flight, name="made during the reset")
+    assert ApiToken.objects.filter(user=street).count() == tokens
+    assert ChangeLogEntry.objects.filter(event="token.create").count() == created
+    fresh = User.objects.get(pk=street.pk)  # signed in again with the new password
+    _token, key = token_create(actor=fresh, name="after signing in again")
+    assert _works(key)
+
+
+def test_a_deactivated_account_makes_no_token(tree):
+    street = tree.users["street"]
+    in_flight = User.objects.get(pk=street.pk)
+    user_set_active(actor=tree.users["district"], user=street, active=False)
+    with pytest.raises(PermissionDenied):
+        token_create(actor=in_flight, name="after deactivation")
+    assert not ApiToken.objects.filter(user=street).exists()
+
+
 def test_a_password_reset_keeps_the_tokens_by_default(tree):
     street = tree.users["street"]
     (_token, key), = _tokens(street, 1)
