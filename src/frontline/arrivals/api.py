@@ -5,6 +5,7 @@ diplomatic identity-document reference."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -216,13 +217,13 @@ class ArrivalViewSet(ScopedModelViewSet):
         destination = hotel = None
         if data.get("destination"):
             destination = Jurisdiction.objects.filter(  # scoped-ok: a destination, any office
-                code=data["destination"]).first()
+                code=data["destination"], is_active=True).first()
             if destination is None:
-                raise serializers.ValidationError({"destination": "Unknown division code."})
+                raise serializers.ValidationError({"destination": [_("Unknown division code.")]})
         if data.get("hotel"):
             hotel = selectors.hotels(actor=request.user).filter(pk=data["hotel"]).first()
             if hotel is None:
-                raise serializers.ValidationError({"hotel": "Unknown observation hotel."})
+                raise serializers.ValidationError({"hotel": [_("Unknown observation hotel.")]})
         arrival = _service(services.arrival_check_in, actor=request.user, arrival=arrival,
                            destination=destination, hotel=hotel,
                            disposition=data.get("disposition", ""),

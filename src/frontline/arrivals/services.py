@@ -388,6 +388,8 @@ def _destination(value: Any, transfer_point: Place) -> Jurisdiction | None:
     if value in (None, ""):
         return None
     if isinstance(value, Jurisdiction):
+        if not value.is_active:
+            raise _error("destination", _("Unknown destination."), "destination_unknown")
         return value
     try:
         return Jurisdiction.objects.get(code=str(value), is_active=True)  # scoped-ok: chosen
@@ -692,6 +694,8 @@ def _check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None 
         if not arrival.doc_number_index:
             _apply(arrival, {"doc_number": parsed.document_number})
         arrival.mrz_verified = True
+    if destination is not None and not destination.is_active:
+        raise _error("destination", _("Unknown destination."), "destination_unknown")
     destination = destination or arrival.destination
     arrival.destination = destination
     categories, suggestion = sorting.sort(

@@ -4,6 +4,7 @@ rooms, health checks (one or a thousand at a time), alerts and policies."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -155,9 +156,10 @@ class ObservationViewSet(ScopedModelViewSet):
         observation = self.get_object()  # out of scope is 404 before the body is judged
         body = TransferSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        to = Jurisdiction.objects.filter(code=body.validated_data["to"]).first()  # scoped-ok
+        to = Jurisdiction.objects.filter(  # scoped-ok: any division may receive
+            code=body.validated_data["to"], is_active=True).first()
         if to is None:
-            raise serializers.ValidationError({"to": ["Unknown division code."]})
+            raise serializers.ValidationError({"to": [_("Unknown division code.")]})
         return self._done(_call(services.observation_transfer_request, actor=request.user,
                                 observation=observation, to=to,
                                 reason=body.validated_data["reason"]))
@@ -171,7 +173,7 @@ class ObservationViewSet(ScopedModelViewSet):
         room = Room.objects.restrict(request.user, Action.CHANGE).filter(  # scoped-ok
             pk=body.validated_data["room"]).first()
         if room is None:
-            raise serializers.ValidationError({"room": ["No such room in your scope."]})
+            raise serializers.ValidationError({"room": [_("No such room in your scope.")]})
         return self._done(_call(services.observation_move, actor=request.user,
                                 observation=observation, room=room))
 

@@ -308,6 +308,8 @@ def observation_transfer_request(*, actor: Any, observation: Observation,
     with transaction.atomic():
         observation = _active(actor, observation)
         to = Jurisdiction.objects.get(pk=to.pk)  # scoped-ok: any jurisdiction may receive
+        if not to.is_active:
+            raise ValidationError({"to": _("This division no longer exists.")})
         if to.code == observation.jurisdiction_code:
             raise ValidationError({"to": _("This is already the responsible jurisdiction.")})
         before = snapshot(observation)

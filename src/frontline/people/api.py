@@ -8,6 +8,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -371,7 +372,7 @@ class DuplicateViewSet(ScopedReadOnlyViewSet):
             keep = {candidate.first_id: candidate.first,
                     candidate.second_id: candidate.second}.get(keep_id)
             if keep is None:
-                raise serializers.ValidationError({"keep": "Keep one of the two records."})
+                raise serializers.ValidationError({"keep": [_("Keep one of the two records.")]})
         try:
             candidate = services.duplicate_decide(
                 actor=request.user, candidate=candidate,

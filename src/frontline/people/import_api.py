@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -186,7 +187,7 @@ def _page_params(request) -> tuple[int, int]:
         offset = max(0, int(request.query_params.get("offset", 0)))
         limit = min(1000, max(1, int(request.query_params.get("limit", 100))))
     except ValueError:
-        raise exceptions.ValidationError({"offset": ["Numbers only."]}) from None
+        raise exceptions.ValidationError({"offset": [_("Numbers only.")]}) from None
     return offset, limit
 
 
@@ -315,9 +316,10 @@ class ImportJobViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         kind = request.query_params.get("kind", "")
         fmt = request.query_params.get("format", "xlsx")
         if kind not in ImportKind.values:
-            raise exceptions.ValidationError({"kind": [f"One of {ImportKind.values}."]})
+            raise exceptions.ValidationError(
+                {"kind": [_("One of: %(kinds)s.") % {"kinds": ", ".join(ImportKind.values)}]})
         if fmt not in ("xlsx", "csv"):
-            raise exceptions.ValidationError({"format": ["xlsx or csv."]})
+            raise exceptions.ValidationError({"format": [_("xlsx or csv.")]})
         content = template_xlsx(kind) if fmt == "xlsx" else template_csv(kind)
         return _file_response(f"frontline-{kind}-template.{fmt}", content, fmt)
 

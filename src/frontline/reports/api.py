@@ -4,6 +4,7 @@ board, bulletins, meetings and action items."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -149,7 +150,7 @@ class BulletinViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         run = selectors.runs(actor=self.request.user).filter(
             pk=serializer.validated_data["run"].pk).first()
         if run is None:
-            raise serializers.ValidationError({"run": ["No such report period."]})
+            raise serializers.ValidationError({"run": [_("No such report period.")]})
         serializer.instance = _call(bulletins.bulletin_request, actor=self.request.user, run=run,
                                     english=serializer.validated_data.get("english", False))
 

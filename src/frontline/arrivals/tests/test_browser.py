@@ -66,6 +66,13 @@ def test_scan_one_of_a_party_and_check_in_the_whole_party(page, live_tree):
     rows = page.locator("#party tbody tr")
     expect(rows).to_have_count(3)
     expect(page.locator("#party tr.current")).to_contain_text("ROSSI, LUCA")
+    expect(page.locator("#party tr.current")).to_have_attribute("aria-current", "true")
+    # The scanned member's row stands out from the others.
+    background = "el => getComputedStyle(el.querySelector('td')).backgroundColor"
+    current = page.locator("#party tr.current").evaluate(background)
+    others = {rows.nth(i).evaluate(background) for i in range(rows.count())
+              if "current" not in (rows.nth(i).get_attribute("class") or "")}
+    assert others and current not in others, (current, others)
     page.click("#party-form button[type=submit]")
     expect(page.locator("#party-form")).to_have_count(0)
     for i in range(3):

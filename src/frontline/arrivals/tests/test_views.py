@@ -5,6 +5,7 @@ import io
 import subprocess
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -281,3 +282,35 @@ def test_an_arrival_lists_messages_are_in_the_uploaders_language(
     job = ArrivalImport.objects.get()
     assert job.language == language
     assert job.status == "refused" and expected in job.message, job.message
+
+
+def test_a_retired_division_is_no_destination(tree):
+    """A division retired from the tree (is_active false) is refused as a destination by the
+    service, from the register call and from the check-in, and the API says so in Chinese."""
+    from frontline.areas.models import Jurisdiction
+
+    Jurisdiction.objects.filter(code="110101001002").update(is_active=False)
+    retired = Jurisdiction.objects.get(code="110101001002")
+    with pytest.raises(ValidationError) as exc:
+        register(tree, destination=retired)
+    assert "destination" in exc.value.message_dict
+    arrival = register(tree)
+    with pytest.raises(ValidationError) as exc:
+        services.arrival_check_in(actor=tree.users["registrar"], arrival=arrival,
+                                  destination=retired)
+    assert "destination" in exc.value.message_dict
+    arrival.refresh_from_db()
+    assert arrival.status == ArrivalStatus.REGISTERED
+    client = tree.client("registrar")
+    response = client.post(reverse("api:arrival-check-in", kwargs={"pk": arrival.pk}),
+                           {"destination": "110101001002"}, content_type="application/json",
+                           HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response.status_code == 400
+    assert response.json()["destination"] == ["未知的区划代码。"]
+    response = client.post(reverse("api:arrival-check-in", kwargs={"pk": arrival.pk}),
+                           {"hotel": 999999}, content_type="application/json",
+                           HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response.status_code == 400
+    assert response.json()["hotel"] == ["未知的观察酒店。"]
+    arrival.refresh_from_db()
+    assert arrival.status == ArrivalStatus.REGISTERED

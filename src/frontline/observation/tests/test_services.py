@@ -222,6 +222,26 @@ def test_a_transfer_takes_effect_when_the_receiver_accepts(tree):
     assert observation not in Observation.objects.restrict(street, "view")
 
 
+def test_a_transfer_to_a_retired_division_is_refused(tree):
+    from frontline.areas.models import Jurisdiction
+
+    observation = observe(tree)
+    Jurisdiction.objects.filter(code="110101002").update(is_active=False)
+    with pytest.raises(ValidationError, match="no longer exists"):
+        services.observation_transfer_request(actor=tree.users["street"],
+                                              observation=observation,
+                                              to=tree.jurisdictions["110101002"],
+                                              reason="moved in with relatives")
+    observation.refresh_from_db()
+    assert observation.transfer_to_id is None
+    response = tree.client("street").post(
+        f"/api/v1/observations/{observation.pk}/transfer/",
+        {"to": "110101002", "reason": "moved"}, content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response.status_code == 400
+    assert response.json()["to"] == ["未知的区划代码。"]
+
+
 def test_ending_completed_issues_the_certificate_and_frees_the_room(tree, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     cert_template(tree)
