@@ -226,6 +226,9 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
 # Session timeouts: after inactivity, and absolutely after login.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 3600
+# A password someone else set (a new account, a manager's reset) signs in for this long; after
+# that, unused, it is refused and the manager sets a new one (ASVS 6.4.1).
+INITIAL_PASSWORD_VALID_HOURS = env_int("INITIAL_PASSWORD_HOURS", 72, minimum=1)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -29,11 +29,16 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     roles = RoleAssignmentSerializer(source="prefetched_roles", many=True, read_only=True)
+    initial_password_expired = serializers.BooleanField(
+        read_only=True, help_text="The password someone else set expired unused "
+                                  "(INITIAL_PASSWORD_HOURS): sign-in is refused until a "
+                                  "manager sets a new one.")
 
     class Meta:
         model = User
         fields = ["id", "username", "display_name", "email", "is_active",
-                  "password_change_required", "last_login", "roles"]
+                  "password_change_required", "initial_password_expired", "last_login",
+                  "roles"]
         read_only_fields = fields
 
 
@@ -76,6 +81,27 @@ class SessionsEndedSerializer(serializers.Serializer):
 class TokensRevokedSerializer(serializers.Serializer):
     tokens_revoked = serializers.IntegerField(
         min_value=0, help_text="How many tokens were revoked (0 if none was left).")
+
+
+class EveryoneSignOutSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=services.MANAGER_REASON_MAX_LENGTH,
+        help_text="Why everyone is signed out (at least "
+                  f"{services.MANAGER_REASON_MIN_LENGTH} characters); recorded in the audit "
+                  "log of every user signed out.")
+    revoke_tokens = serializers.BooleanField(
+        default=False, help_text="Also revoke every API token of the users signed out.")
+
+
+class EveryoneSignedOutSerializer(serializers.Serializer):
+    users = serializers.IntegerField(min_value=0, help_text="How many users were signed out.")
+    sessions_ended = serializers.IntegerField(min_value=0,
+                                              help_text="How many browser sessions ended.")
+    tokens_revoked = serializers.IntegerField(
+        min_value=0, help_text="How many API tokens were revoked (0 without revoke_tokens).")
+    skipped = serializers.IntegerField(
+        min_value=0, help_text="Users left alone because they also hold roles you may not "
+                               "grant (their other office decides).")
 
 
 class UserViewSet(ScopedReadOnlyViewSet):
@@ -170,6 +196,28 @@ class UserViewSet(ScopedReadOnlyViewSet):
                                            **body.validated_data)
         return Response(SessionsEndedSerializer({"sessions_ended": ended}).data,
                         status=status.HTTP_200_OK)
+
+
+    @extend_schema(
+        operation_id="users_end_sessions_everyone",
+        request=EveryoneSignOutSerializer,
+        responses={200: EveryoneSignedOutSerializer,
+                   400: OpenApiResponse(description="Field errors: reason (too short or too "
+                                                    "long)."),
+                   403: OpenApiResponse(description="You do not manage users.")},
+        description="Sign every user you manage out of every browser at once (a suspected "
+                    "break-in, a leaked password list): every user holding a role in your "
+                    "scope whose every role you may grant, but yourself. With revoke_tokens "
+                    "their API tokens are revoked too. Passwords and authenticators are left "
+                    "alone. Audited as user.sessions_ended_by_manager on each user and "
+                    "users.sessions_ended on you, with the reason and the numbers.",
+    )
+    @action(detail=False, methods=["post"], url_path="end-sessions")
+    def end_sessions_everyone(self, request):
+        body = EveryoneSignOutSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        counts = services.users_sessions_end_all(actor=request.user, **body.validated_data)
+        return Response(EveryoneSignedOutSerializer(counts).data, status=status.HTTP_200_OK)
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

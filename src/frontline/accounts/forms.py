@@ -19,7 +19,17 @@ class LoginForm(AuthenticationForm):
         # The same message whether the user exists, is inactive or mistyped the password.
         "invalid_login": _("The username or password is not correct."),
         "inactive": _("The username or password is not correct."),
+        # Said only to whoever typed the right password.
+        "initial_password_expired": _(
+            "This password was set for you by someone else and has expired unused. Ask the "
+            "person who manages your account to set a new one."),
     }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.initial_password_expired():
+            raise forms.ValidationError(self.error_messages["initial_password_expired"],
+                                        code="initial_password_expired")
 
 
 class TwoFactorForm(forms.Form):
@@ -137,6 +147,20 @@ class SessionsEndForm(_ManagerReasonForm):
     example = _("Why, such as “left signed in on the shared computer of the hotel desk”. "
                 "Recorded in the audit log.")
 
+
+
+class EveryoneSignOutForm(_ManagerReasonForm):
+    """A manager signs everyone they manage out of every browser, maybe revoking their tokens."""
+
+    prefix = "everyone"
+    example = _("Why, such as “a list of passwords found next to the hotel desk computer, "
+                "2026-11-30”. Recorded in the audit log of every user signed out.")
+
+    revoke_tokens = forms.BooleanField(
+        label=_("also revoke their API tokens"), required=False,
+        help_text=_("Scanners and scripts using them stop until their owners make new ones."))
+    confirm = forms.BooleanField(
+        label=_("I understand that everyone listed must sign in again"), required=True)
 
 class PasswordChangeForm(forms.Form):
     """One's own password; the service checks the current one and runs the validators."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
@@ -54,10 +56,14 @@ class User(AbstractUser):
         _("must change password"), default=False,
         help_text=_("The password was set by someone else; the user must choose their own at "
                     "the next sign-in."))
+    # When the password was last set through Frontline; with `password_change_required`, the
+    # start of the initial password's validity (settings.INITIAL_PASSWORD_VALID_HOURS).
+    password_set_at = models.DateTimeField(_("password set at"), null=True, blank=True,
+                                           editable=False)
 
     objects = FrontlineUserManager()
 
-    audit_exclude = ("password",)
+    audit_exclude = ("password", "password_set_at")  # the record has its own time
 
     class Meta:
         verbose_name = _("user")
@@ -66,6 +72,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def initial_password_expired(self, now: datetime.datetime | None = None) -> bool:
+        """Whether the password is one someone else set and it was not used to choose an own
+        password within settings.INITIAL_PASSWORD_VALID_HOURS."""
+        if not self.password_change_required or self.password_set_at is None:
+            return False
+        valid = datetime.timedelta(hours=settings.INITIAL_PASSWORD_VALID_HOURS)
+        return (now or timezone.now()) - self.password_set_at > valid
 
     # -- scope --------------------------------------------------------------------------
     def active_roles(self) -> list[RoleAssignment]:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from frontline.accounts.models import RoleAssignment, User, UserSession
+from frontline.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from frontline.accounts.roles import Role
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
 from frontline.audit.models import ChangeLogEntry
@@ -28,6 +28,40 @@ def user_list(*, actor: Any, query: str = "", role: str = "",
         "jurisdiction", "place")
     return qs.prefetch_related(Prefetch("roles", queryset=active_roles,
                                         to_attr="prefetched_roles")).order_by("username")
+
+
+def users_managed_everywhere(*, actor: Any) -> tuple[list[User], list[User]]:
+    """The users holding a role in the actor's scope for managing users, but the actor, split
+    into those whose every role the actor may grant (the actor acts for them alone) and those
+    who also hold roles the actor may not grant (another office decides for them); each with
+    their active roles loaded."""
+    from frontline.accounts.services import can_grant
+
+    if not actor.can(Action.MANAGE_USERS):
+        return [], []
+    users = list(
+        User.objects.restrict(actor, Action.MANAGE_USERS).exclude(pk=actor.pk).distinct()
+        .order_by("pk").prefetch_related(Prefetch(
+            "roles", queryset=RoleAssignment.objects.filter(revoked_at__isnull=True),
+            to_attr="_active_roles_cache")))
+    managed, elsewhere = [], []
+    for user in users:
+        mine = all(can_grant(actor, a.role, a.scope_code) for a in user.active_roles())
+        (managed if mine else elsewhere).append(user)
+    return managed, elsewhere
+
+
+def everyone_sign_out_preview(*, actor: Any) -> dict[str, int]:
+    """What signing everyone out would do now: the users and their browser sessions and live
+    API tokens, and the users left alone."""
+    managed, elsewhere = users_managed_everywhere(actor=actor)
+    ids = [u.pk for u in managed]
+    return {
+        "users": len(managed),
+        "sessions": UserSession.objects.filter(user_id__in=ids).count(),
+        "tokens": ApiToken.objects.filter(user_id__in=ids, revoked_at__isnull=True).count(),
+        "skipped": len(elsewhere),
+    }
 
 
 def session_list(*, user: Any) -> list[UserSession]:

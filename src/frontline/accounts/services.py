@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from frontline.accounts import selectors
 from frontline.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from frontline.accounts.roles import Role, role_spec
 from frontline.areas.models import Jurisdiction, Place
 from frontline.audit.models import ChangeAction
-from frontline.audit.services import change_record, snapshot
+from frontline.audit.services import change_record, change_records_together, snapshot
 from frontline.core.models import OutOfScope, ensure_in_scope, get_in_scope, scope_for
 from frontline.core.permissions import Action
 
@@ -143,7 +144,7 @@ def user_create(
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationError({"username": _("This username is taken.")})
         user = User(username=username, display_name=display_name, email=email, phone=phone,
-                    password_change_required=True)
+                    password_change_required=True, password_set_at=timezone.now())
         try:
             validate_password(password, user)
         except ValidationError as exc:
@@ -306,6 +307,63 @@ def user_sessions_end(*, actor: User, user: User, reason: str) -> int:
     return ended
 
 
+def users_sessions_end_all(*, actor: User, reason: str, revoke_tokens: bool = False
+                           ) -> dict[str, int]:
+    """Sign every user one manages out of every browser at once (a suspected break-in, a
+    leaked password list, the end of an exercise), with `revoke_tokens` their API tokens too;
+    the rest of ASVS 7.4.5 after `user_sessions_end` for one user.
+
+    "Every user one manages" is every user holding a role in the actor's scope for managing
+    users whose every role the actor may grant, but the actor (who keeps their own sessions
+    and ends the others on their profile). Users who also hold roles elsewhere are left alone
+    and counted as `skipped`: their other office decides for them. Passwords and
+    authenticators are left alone.
+
+    Answers the counts: `users` signed out, `sessions_ended`, `tokens_revoked`, `skipped`.
+    Audited as one `user.sessions_ended_by_manager` record per user (with the reason, the
+    numbers and `everyone`, so each user's history shows it) and one `users.sessions_ended`
+    record on the actor with the totals; all or nothing."""
+    if not actor.can(Action.MANAGE_USERS):
+        raise PermissionDenied(_("You do not manage users."))
+    reason = _manager_reason(reason, _(
+        "Say why everyone is signed out (at least %(count)d characters)."))
+    with transaction.atomic(), change_records_together():
+        managed, elsewhere = selectors.users_managed_everywhere(actor=actor)
+        ids = [u.pk for u in managed]
+        # Locked in the order of their keys, as every service locking a user's rows does.
+        list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk")  # scoped-ok:
+             .values_list("pk", flat=True))  # the users just chosen in scope above
+        rows = list(UserSession.objects.select_for_update().filter(user_id__in=ids)
+                    .order_by("pk"))
+        per_user: dict[int, int] = {}
+        for row in rows:
+            per_user[row.user_id] = per_user.get(row.user_id, 0) + 1
+        ended = _sessions_end(rows)
+        revoked_per_user: dict[int, int] = {}
+        if revoke_tokens:
+            now = timezone.now()
+            live = ApiToken.objects.filter(user_id__in=ids, revoked_at__isnull=True)
+            for user_id in live.values_list("user_id", flat=True):
+                revoked_per_user[user_id] = revoked_per_user.get(user_id, 0) + 1
+            live.update(revoked_at=now)
+        for user in managed:
+            after = {"sessions_ended": per_user.get(user.pk, 0), "reason": reason,
+                     "everyone": True}
+            if revoke_tokens:
+                after["tokens_revoked"] = revoked_per_user.get(user.pk, 0)
+            change_record(actor=actor, action=ChangeAction.EVENT, obj=user,
+                          event="user.sessions_ended_by_manager", after=after,
+                          jurisdiction_code=_primary_code(user))
+        counts = {"users": len(managed), "sessions_ended": ended,
+                  "tokens_revoked": sum(revoked_per_user.values()),
+                  "skipped": len(elsewhere)}
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=actor,
+                      event="users.sessions_ended", after={**counts, "reason": reason,
+                                                           "revoke_tokens": revoke_tokens},
+                      jurisdiction_code=_primary_code(actor))
+    return counts
+
+
 def _tokens_revoke_all(user: User) -> int:
     """Mark every not yet revoked API token of `user` revoked now (as `token_revoke` does one,
     expired ones included) and return how many; inside the caller's transaction, which
@@ -328,7 +386,8 @@ def _password_set(*, actor: User, user: User, password: str, field: str, event: 
     before = snapshot(user)
     user.set_password(password)
     user.password_change_required = change_required
-    user.save(update_fields=["password", "password_change_required"])
+    user.password_set_at = timezone.now()
+    user.save(update_fields=["password", "password_change_required", "password_set_at"])
     change_record(actor=actor, action=ChangeAction.EVENT, obj=user, event=event,
                   before=before, after={**snapshot(user), **(details or {})},
                   jurisdiction_code=_primary_code(user))

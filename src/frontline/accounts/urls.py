@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/tokens/new/", views.token_create, name="token_create"),
     path("accounts/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("users/", views.UserListView.as_view(), name="user_list"),
+    path("users/sign-out-everyone/", views.users_sessions_end_all,
+         name="users_sessions_end_all"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),

@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from frontline.accounts import selectors, services
 from frontline.accounts.forms import (
     AuthenticatorResetForm,
+    EveryoneSignOutForm,
     LoginForm,
     PasswordChangeForm,
     PasswordResetForm,
@@ -423,6 +424,36 @@ def user_sessions_end(request, pk: int):
                             "%(count)d session was ended.", "%(count)d sessions were ended.",
                             ended) % {"count": ended})
 
+
+
+@login_required
+def users_sessions_end_all(request):
+    """A manager signs everyone they manage out of every browser: what it would do, computed
+    from the data now, then the form with a reason and a confirmation."""
+    if not request.user.can(Action.MANAGE_USERS):
+        raise PermissionDenied
+    form = EveryoneSignOutForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = services.users_sessions_end_all(
+                actor=request.user, reason=form.cleaned_data["reason"],
+                revoke_tokens=form.cleaned_data["revoke_tokens"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            message = ngettext(
+                "%(users)d user was signed out (browser sessions ended: %(sessions)d).",
+                "%(users)d users were signed out (browser sessions ended: %(sessions)d).",
+                counts["users"]) % {"users": counts["users"],
+                                    "sessions": counts["sessions_ended"]}
+            if form.cleaned_data["revoke_tokens"]:
+                message += " " + ngettext(
+                    "%(count)d API token was revoked.", "%(count)d API tokens were revoked.",
+                    counts["tokens_revoked"]) % {"count": counts["tokens_revoked"]}
+            messages.success(request, message)
+            return redirect("accounts:user_list")
+    return render(request, "accounts/users_sign_out.html", {
+        "form": form, "preview": selectors.everyone_sign_out_preview(actor=request.user)})
 
 @login_required
 def home(request):

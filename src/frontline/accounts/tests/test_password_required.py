@@ -315,3 +315,76 @@ def test_first_sign_in_in_chromium_changes_the_password_then_opens_the_page(page
     expect(page.locator(".message.success")).to_have_count(1)
     expect(page.locator("table.list")).to_contain_text("community")
     assert _fresh(User.objects.get(username="new.street")).password_change_required is False
+
+
+# -- an unused initial password expires (ASVS 6.4.1) -------------------------------------------
+
+def _age(user, hours):
+    """Make the password of `user` look set `hours` ago."""
+    import datetime
+
+    from django.utils import timezone
+
+    User.objects.filter(pk=user.pk).update(
+        password_set_at=timezone.now() - datetime.timedelta(hours=hours))
+
+
+def _sign_in(username, password, **extra):
+    client = Client()
+    return client, client.post(reverse("accounts:login"),
+                               {"username": username, "password": password}, **extra)
+
+
+def test_an_unused_initial_password_expires_and_the_message_says_what_to_do(tree, settings):
+    settings.INITIAL_PASSWORD_VALID_HOURS = 72
+    user = _new_account(tree)
+    assert _fresh(user).password_set_at is not None
+    _age(user, 71)
+    client, response = _sign_in("new.street", INITIAL)
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+    _age(user, 73)
+    assert _fresh(user).initial_password_expired()
+    client, response = _sign_in("new.street", INITIAL)
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert "has expired unused" in response.content.decode()
+    client, response = _sign_in("new.street", INITIAL, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "已过期" in response.content.decode()
+    # a wrong password still gets the message that says nothing about the account
+    _client, response = _sign_in("new.street", "not-the-password-9")
+    assert "has expired" not in response.content.decode()
+    assert "not correct" in response.content.decode()
+
+
+def test_a_managers_reset_starts_a_new_period_and_an_own_password_never_expires(tree,
+                                                                                 settings):
+    settings.INITIAL_PASSWORD_VALID_HOURS = 24
+    user = _new_account(tree)
+    _age(user, 30)
+    assert _fresh(user).initial_password_expired()
+    html = tree.client("district").get(reverse("accounts:user_detail", args=[user.pk])).content
+    assert b"initial-password-expired" in html
+    api = tree.client("district").get(reverse("api:user-detail", args=[user.pk])).json()
+    assert api["initial_password_expired"] is True
+    user_reset_password(actor=tree.users["district"], user=_fresh(user), password=INITIAL)
+    assert not _fresh(user).initial_password_expired()
+    _client, response = _sign_in("new.street", INITIAL)
+    assert response.status_code == 302
+    password_change(actor=_fresh(user), current_password=INITIAL, new_password=NEW)
+    _age(user, 24 * 400)
+    assert not _fresh(user).initial_password_expired()
+    _client, response = _sign_in("new.street", NEW)
+    assert response.status_code == 302
+
+
+@pytest.mark.browser
+def test_an_expired_initial_password_is_refused_in_chromium(page, live_tree):
+    from playwright.sync_api import expect
+
+    user = _new_account(live_tree)
+    _age(user, 24 * 30)
+    page.goto(reverse("accounts:login"))
+    page.fill("input[name=username]", "new.street")
+    page.fill("input[name=password]", INITIAL)
+    page.click("main button[type=submit]")
+    expect(page.locator("main")).to_contain_text("未经使用已过期")  # the browser asks for Chinese
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
