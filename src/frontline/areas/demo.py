@@ -6,8 +6,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+from frontline.areas.apps import JURISDICTIONS
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
 from frontline.areas.services import division_rows_parse, divisions_load
+from frontline.core import refcache
 
 DIVISIONS_FILE = Path(settings.PROJECT_DIR) / "data" / "beijing-divisions.csv"
 DEMO_DISTRICT = "110101"  # 东城区
@@ -43,6 +45,7 @@ def load(*, stdout) -> None:
     Jurisdiction.objects.filter(code=DEMO_DISTRICT, name_en="").update(name_en="Dongcheng")
     Jurisdiction.objects.filter(code="110116", name_en="").update(name_en="Huairou")
     Jurisdiction.objects.filter(code="110113", name_en="").update(name_en="Shunyi")
+    refcache.bump(JURISDICTIONS)  # updates send no signal
     created = 0
     codes = {j.code: j for j in Jurisdiction.objects.filter(
         code__in={p[3] for p in DEMO_PLACES} | {p[4] for p in DEMO_PLACES if p[4]})}

@@ -13,9 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from frontline.areas.apps import JURISDICTIONS
 from frontline.areas.models import LEVEL_ORDER, Jurisdiction, Level, Place, validate_division
 from frontline.audit.models import ChangeAction
 from frontline.audit.services import change_record, snapshot
+from frontline.core import refcache
 from frontline.core.models import OutOfScope, ensure_in_scope, get_in_scope, scope_for
 from frontline.core.permissions import Action
 
@@ -190,6 +192,8 @@ def divisions_load(
             Jurisdiction.objects.bulk_update(to_update, ["name", "level", "parent"],
                                              batch_size=500)
             report.changed = len(to_update)
+        if report.added or report.changed:
+            refcache.bump(JURISDICTIONS)  # bulk writes send no signal
         if (report.added or report.changed) and connection.vendor == "postgresql":
             # Fresh statistics now, not when autovacuum gets to it: until then the planner
             # guesses the tree's size and joins it badly on every scoped list.

@@ -59,6 +59,20 @@ def cached(name: str, load: Callable[[], T], *, token: str | None | object = ...
     return value
 
 
+def cached_on(key: str, names: Iterable[str], load: Callable[[], T]) -> T:
+    """`load()`'s answer, kept under `key` in this process while the token of every one of
+    `names` is unchanged (read in one statement): for a value read from several tables."""
+    names = sorted(set(names))
+    current = tokens(names)
+    for name in names:
+        if name not in current:
+            first = _first_token(name)
+            if first is None:
+                return load()
+            current[name] = first
+    return cached(key, load, token="|".join(current[n] for n in names))
+
+
 def _first_token(name: str) -> str | None:
     """Give a name that has none its first token (a table never changed since the versions
     were introduced, a flushed test database); another process doing the same at once wins."""
@@ -73,8 +87,11 @@ def bump(name: str) -> None:
     """Give `name` a new token (in the caller's transaction)."""
     from frontline.core.models import ReferenceVersion
 
-    ReferenceVersion.objects.update_or_create(name=name,
-                                              defaults={"token": secrets.token_hex(16)})
+    # One INSERT … ON CONFLICT DO UPDATE: no savepoint, no read first (a watched table's every
+    # save comes here, a test tree's dozen places and divisions too).
+    ReferenceVersion.objects.bulk_create(
+        [ReferenceVersion(name=name, token=secrets.token_hex(16))], update_conflicts=True,
+        unique_fields=["name"], update_fields=["token"])
 
 
 def forget() -> None:

@@ -3,6 +3,7 @@ languages); field errors of Django's own fields come from Django's catalogs."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
@@ -10,7 +11,9 @@ from django.core import signing
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
+from frontline.areas.apps import JURISDICTIONS, PLACES
 from frontline.arrivals import selectors
+from frontline.core import refcache
 from frontline.core.choices import country_choices
 
 FORM_SALT = "frontline.portal.form"
@@ -208,6 +211,15 @@ def companion_initial(lead: Any) -> dict[str, Any]:
 
 
 def public_choices() -> tuple[list, list]:
-    points = selectors.public_transfer_points()
-    return points, selectors.public_destinations(points)
+    """The transfer points and streets the portal offers: read once per process and kept
+    while the two tables are unchanged (every registration asks; they change rarely)."""
+
+    def load() -> tuple[list, list]:
+        points = selectors.public_transfer_points()
+        return points, selectors.public_destinations(points)
+
+    points, destinations = refcache.cached_on("portal.public_choices",
+                                              [PLACES, JURISDICTIONS], load)
+    # The chosen point goes into a new arrival: a copy. The streets only label choices.
+    return [copy.copy(p) for p in points], list(destinations)
 
