@@ -72,17 +72,20 @@ class UserCreateForm(RoleScopeForm):
     email = forms.EmailField(label=_("e-mail"), required=False)
     phone = forms.CharField(label=_("phone"), max_length=40, required=False)
     password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput,
-                               strip=False,
-                               help_text=_("The user must choose their own password at the "
-                                           "first sign-in."))
+                               strip=False, required=False,
+                               help_text=_("Leave it empty and Frontline makes a random one, "
+                                           "shown to you once. The user must choose their own "
+                                           "password at the first sign-in."))
     field_order = ["username", "display_name", "email", "phone", "password", "role",
                    "jurisdiction", "place"]
 
 
 class PasswordResetForm(forms.Form):
     password = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False,
-                               help_text=_("The user must choose their own password at the "
-                                           "next sign-in."))
+                               required=False,
+                               help_text=_("Leave it empty and Frontline makes a random one, "
+                                           "shown to you once. The user must choose their own "
+                                           "password at the next sign-in."))
     revoke_tokens = forms.BooleanField(
         label=_("Also revoke all API tokens"), required=False, initial=False,
         help_text=_("Programs using this user's tokens stop working."))
@@ -94,12 +97,13 @@ class AuthenticatorResetForm(forms.Form):
     prefix = "authenticator"
 
     password = forms.CharField(
-        label=_("new initial password"), strip=False,
+        label=_("new initial password"), strip=False, required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Hand it over in person. The user must choose their own password at the "
-                    "next sign-in."))
+        help_text=_("Leave both empty and Frontline makes a random one, shown to you once. Hand "
+                    "it over in person. The user must choose their own password at the next "
+                    "sign-in."))
     password_again = forms.CharField(
-        label=_("new initial password again"), strip=False,
+        label=_("new initial password again"), strip=False, required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     reason = forms.CharField(
         label=_("reason"), max_length=MANAGER_REASON_MAX_LENGTH,
@@ -114,7 +118,7 @@ class AuthenticatorResetForm(forms.Form):
     def clean(self):
         data = super().clean()
         password, again = data.get("password"), data.get("password_again")
-        if password and again and password != again:
+        if (password or again) and password != again:
             self.add_error("password_again", _("The two passwords differ."))
         return data
 

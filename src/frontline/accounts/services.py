@@ -201,6 +201,17 @@ def user_reset_password(*, actor: User, user: User, password: str,
 
 # The shortest and longest reason a manager must give for resetting someone's authenticator
 # or revoking their API tokens (recorded in the audit log).
+# Initial passwords Frontline makes: four groups of four from letters and digits that cannot be
+# mistaken for one another when read aloud or copied by hand (no 0/O, 1/l/I), about 79 bits.
+UNAMBIGUOUS_CHARACTERS = "23456789abcdefghjkmnpqrstuvwxyz"
+
+
+def initial_password_generate() -> str:
+    """A random initial password for a manager to hand over (`secrets`, not `random`)."""
+    return "-".join("".join(secrets.choice(UNAMBIGUOUS_CHARACTERS) for _char in range(4))
+                    for _group in range(4))
+
+
 MANAGER_REASON_MIN_LENGTH = 8
 MANAGER_REASON_MAX_LENGTH = 500
 

@@ -231,9 +231,10 @@ def user_create(request):
     form = UserCreateForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        password = data["password"] or services.initial_password_generate()
         try:
             user = services.user_create(
-                actor=request.user, username=data["username"], password=data["password"],
+                actor=request.user, username=data["username"], password=password,
                 display_name=data["display_name"], email=data["email"], phone=data["phone"],
                 role=data["role"], jurisdiction=data["jurisdiction"], place=data["place"])
         except ValidationError as exc:
@@ -243,6 +244,8 @@ def user_create(request):
         else:
             messages.success(request, _("The account %(username)s was created.")
                              % {"username": user.username})
+            if not data["password"]:
+                return _initial_password_page(request, user, password)
             return redirect("accounts:user_detail", pk=user.pk)
     return render(request, "accounts/user_form.html", {"form": form})
 
@@ -326,9 +329,10 @@ def user_reset_password(request, pk: int):
     user = get_in_scope(User, request.user, Action.MANAGE_USERS, pk=pk)
     form = PasswordResetForm(request.POST)
     if form.is_valid():
+        password = form.cleaned_data["password"] or services.initial_password_generate()
         try:
             user = services.user_reset_password(
-                actor=request.user, user=user, password=form.cleaned_data["password"],
+                actor=request.user, user=user, password=password,
                 revoke_tokens=form.cleaned_data["revoke_tokens"])
         except ValidationError as exc:
             for message in exc.messages:
@@ -349,6 +353,8 @@ def user_reset_password(request, pk: int):
                     "The password was changed and all API tokens of the user were revoked."))
             else:
                 messages.success(request, _("The password was changed."))
+            if not form.cleaned_data["password"]:
+                return _initial_password_page(request, user, password)
     return redirect("accounts:user_detail", pk=user.pk)
 
 
@@ -360,9 +366,10 @@ def user_reset_authenticator(request, pk: int):
     user = get_in_scope(User, request.user, Action.MANAGE_USERS, pk=pk)
     form = AuthenticatorResetForm(request.POST)
     if form.is_valid():
+        password = form.cleaned_data["password"] or services.initial_password_generate()
         try:
             services.user_reset_authenticator(
-                actor=request.user, user=user, password=form.cleaned_data["password"],
+                actor=request.user, user=user, password=password,
                 reason=form.cleaned_data["reason"],
                 revoke_tokens=form.cleaned_data["revoke_tokens"])
         except ValidationError as exc:
@@ -382,8 +389,20 @@ def user_reset_authenticator(request, pk: int):
                     "The authenticator was reset and the new password set. Hand the password "
                     "over in person: at the next sign-in the user sets up a new authenticator "
                     "and then chooses their own password."))
+            if not form.cleaned_data["password"]:
+                return _initial_password_page(request, user, password)
             return redirect("accounts:user_detail", pk=user.pk)
     return _user_detail_page(request, user, authenticator_form=form)
+
+
+def _initial_password_page(request, user: User, password: str):
+    """The password Frontline made for `user`, shown this once to the manager who set it (not
+    stored in a message or a cookie, and not kept by the browser's cache)."""
+    response = render(request, "accounts/initial_password.html", {
+        "subject": user, "password": password,
+        "hours": settings.INITIAL_PASSWORD_VALID_HOURS})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _manager_act(request, pk: int, form_class, form_name: str, act, done):
