@@ -1,7 +1,7 @@
 """Shared pytest fixtures: a small jurisdiction tree, places and a user for every role.
 
-Data is built through the real services where a workflow matters (role grants), so tests
-see what users see.
+The tree's rows are inserted in bulk, with the same rows and audit records the console's
+services write (`core.testing.TreeBuilder`): every test builds it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,19 @@ def tree(db) -> TreeBuilder:
     """City 11 → districts 110101, 110102 → streets → communities, plus places, and users:
     `tree.users["street"]` holds street_staff at 110101001, `street2` at 110101002, etc."""
     return TreeBuilder().build()
+
+
+@pytest.fixture(scope="session")
+def openapi_schema(tmp_path_factory, django_db_setup, django_db_blocker) -> dict:
+    """The OpenAPI schema as `manage.py spectacular --validate --fail-on-warn` writes it (what
+    CI checks), generated once per run for the tests that read it."""
+    import yaml
+    from django.core.management import call_command
+
+    out = tmp_path_factory.mktemp("openapi") / "schema.yaml"
+    with django_db_blocker.unblock():
+        call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    return yaml.safe_load(out.read_text())
 
 
 @pytest.fixture(autouse=True)

@@ -397,13 +397,8 @@ def test_a_street_manager_resets_a_community_worker_through_the_api(tree):
     assert not _devices(community).exists()
 
 
-def test_the_schema_describes_the_action(tree, tmp_path):
-    import yaml
-    from django.core.management import call_command
-
-    out = tmp_path / "schema.yaml"
-    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
-    operation = yaml.safe_load(out.read_text())["paths"][
+def test_the_schema_describes_the_action(openapi_schema):
+    operation = openapi_schema["paths"][
         "/api/v1/users/{id}/reset-authenticator/"]["post"]
     assert set(operation["responses"]) >= {"204", "400", "403", "404"}
     body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
