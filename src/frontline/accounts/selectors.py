@@ -35,7 +35,7 @@ def users_managed_everywhere(*, actor: Any) -> tuple[list[User], list[User]]:
     into those whose every role the actor may grant (the actor acts for them alone) and those
     who also hold roles the actor may not grant (another office decides for them); each with
     their active roles loaded."""
-    from frontline.accounts.services import can_grant
+    from frontline.accounts.services import manages_all_roles_of
 
     if not actor.can(Action.MANAGE_USERS):
         return [], []
@@ -46,8 +46,7 @@ def users_managed_everywhere(*, actor: Any) -> tuple[list[User], list[User]]:
             to_attr="_active_roles_cache")))
     managed, elsewhere = [], []
     for user in users:
-        mine = all(can_grant(actor, a.role, a.scope_code) for a in user.active_roles())
-        (managed if mine else elsewhere).append(user)
+        (managed if manages_all_roles_of(actor, user) else elsewhere).append(user)
     return managed, elsewhere
 
 

@@ -158,7 +158,8 @@ def user_create(
     return user
 
 
-def _manages_all_roles_of(actor: User, user: User) -> bool:
+def manages_all_roles_of(actor: User, user: User) -> bool:
+    """Whether the actor may grant every active role of `user` (and so act on their account)."""
     return all(can_grant(actor, a.role, a.scope_code) for a in user.active_roles())
 
 
@@ -168,7 +169,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
         user = get_in_scope(User, actor, Action.MANAGE_USERS, pk=user.pk)
         if user.pk == actor.pk:
             raise PermissionDenied(_("You cannot deactivate your own account."))
-        if not _manages_all_roles_of(actor, user):
+        if not manages_all_roles_of(actor, user):
             raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
         before = snapshot(user)
         user.is_active = active
@@ -190,7 +191,7 @@ def user_reset_password(*, actor: User, user: User, password: str,
     """
     with transaction.atomic():
         user = get_in_scope(User, actor, Action.MANAGE_USERS, for_update=True, pk=user.pk)
-        if not _manages_all_roles_of(actor, user):
+        if not manages_all_roles_of(actor, user):
             raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
         details = {"tokens_revoked": _tokens_revoke_all(user)} if revoke_tokens else None
         _password_set(actor=actor, user=user, password=password, field="password",
@@ -222,7 +223,7 @@ def _managed_other_user(actor: User, user: User, *, own: str) -> User:
     role of theirs grantable by the actor (else PermissionDenied), and not the actor (else a
     ValidationError saying `own`, where one does it for oneself)."""
     user = get_in_scope(User, actor, Action.MANAGE_USERS, for_update=True, pk=user.pk)
-    if not _manages_all_roles_of(actor, user):
+    if not manages_all_roles_of(actor, user):
         raise PermissionDenied(_("This user also holds roles outside your jurisdiction."))
     if user.pk == actor.pk:
         raise ValidationError(own)
