@@ -44,9 +44,11 @@ class UserSerializer(serializers.ModelSerializer):
 
 class AuthenticatorResetSerializer(serializers.Serializer):
     password = serializers.CharField(
-        trim_whitespace=False, write_only=True, style={"input_type": "password"},
+        trim_whitespace=False, write_only=True, required=False, allow_blank=True,
+        style={"input_type": "password"},
         help_text="The new initial password, handed over in person; the user must change it "
-                  "at the next sign-in.")
+                  "at the next sign-in. Leave it out (or empty) to have one generated: it is "
+                  "then in the response, once.")
     reason = serializers.CharField(
         max_length=services.MANAGER_REASON_MAX_LENGTH,
         help_text="How the person's identity was checked in person (at least "
@@ -56,6 +58,12 @@ class AuthenticatorResetSerializer(serializers.Serializer):
         default=False,
         help_text="Also revoke all the user's API tokens (a lost phone may hold one); the "
                   "number revoked is recorded in the same audit entry.")
+
+
+class GeneratedPasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        help_text="The generated initial password (16 characters from 31 unambiguous ones, "
+                  "in groups of four). Shown only in this response: hand it over in person.")
 
 
 class TokensRevokeSerializer(serializers.Serializer):
@@ -119,8 +127,12 @@ class UserViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(
         request=AuthenticatorResetSerializer,
-        responses={204: OpenApiResponse(description="The authenticator was reset and the "
-                                                    "password set."),
+        responses={200: OpenApiResponse(GeneratedPasswordSerializer,
+                                        description="The authenticator was reset and a "
+                                                    "generated password set (no password "
+                                                    "was given); not cached."),
+                   204: OpenApiResponse(description="The authenticator was reset and the "
+                                                    "password given set."),
                    400: OpenApiResponse(description="Field errors: password (refused by the "
                                                     "password rules) or reason (too short or "
                                                     "too long); non_field_errors: your own "
@@ -141,9 +153,16 @@ class UserViewSet(ScopedReadOnlyViewSet):
         user = self.get_object()
         body = AuthenticatorResetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.user_reset_authenticator(actor=request.user, user=user,
-                                          **body.validated_data)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        data = dict(body.validated_data)
+        generated = not data.get("password")
+        if generated:
+            data["password"] = services.initial_password_generate()
+        services.user_reset_authenticator(actor=request.user, user=user, **data)
+        if not generated:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        response = Response({"password": data["password"]}, status=status.HTTP_200_OK)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @extend_schema(
         request=TokensRevokeSerializer,

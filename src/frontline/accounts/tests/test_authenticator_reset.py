@@ -345,6 +345,23 @@ def test_the_api_resets(tree):
     assert ChangeLogEntry.objects.get(event=EVENT).after["reason"] == REASON
 
 
+@pytest.mark.parametrize("body", [{"reason": REASON}, {"password": "", "reason": REASON}])
+def test_the_api_generates_the_password_when_none_is_given_and_shows_it_once(tree, body):
+    street = tree.users["street"]
+    _phone(street)
+    response = tree.client("district").post(_api(street), body,
+                                             content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response["Cache-Control"] == "no-store"
+    password = response.json()["password"]
+    assert re.fullmatch(r"[2-9a-z]{4}(-[2-9a-z]{4}){3}", password), password
+    fresh = _fresh(street)
+    assert fresh.check_password(password) and fresh.password_change_required
+    assert not _devices(street).exists()
+    entry = ChangeLogEntry.objects.get(event=EVENT)
+    assert password not in json.dumps([entry.before, entry.after])
+
+
 def test_the_api_url_is_the_routers(tree):
     assert reverse("api:user-reset-authenticator", args=[7]) == "/api/v1/users/7/reset-authenticator/"
 
