@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from frontline.accounts.roles import Role
 from frontline.accounts.services import MANAGER_REASON_MAX_LENGTH, grantable_roles
 from frontline.areas.models import Jurisdiction, Place
+from frontline.core import widgets
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 
@@ -203,4 +204,4 @@ class TokenForm(forms.Form):
                            help_text=_("What the token is for, such as “desk scanner”."))
     expires_at = forms.DateTimeField(label=_("expires"), required=False,
                                      help_text=_("Leave empty for no expiry."),
-                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                     widget=widgets.DateTimeInput())

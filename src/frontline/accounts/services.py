@@ -469,6 +469,8 @@ def token_create(*, actor: User, name: str, expires_at: datetime | None = None
     """Create an API token for oneself; returns the token and the key, shown only once."""
     if not name.strip():
         raise ValidationError({"name": _("Give the token a name.")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
     key = "fl_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         # The user's row, locked: a manager's reset or token revocation running now finishes

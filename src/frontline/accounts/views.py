@@ -194,7 +194,12 @@ def token_create(request):
     if not form.is_valid():
         messages.error(request, _("The token was not created: give it a name."))
         return redirect("accounts:profile")
-    token, key = services.token_create(actor=request.user, **form.cleaned_data)
+    try:
+        token, key = services.token_create(actor=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("accounts:profile")
     return render(request, "accounts/token_created.html", {"token": token, "key": key})
 
 

@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from frontline.areas.models import Jurisdiction, Level, Place
 from frontline.arrivals import selectors
 from frontline.arrivals.models import ArrivalCategory, Disposition, Symptom, TravelMode
+from frontline.core import widgets
 from frontline.core.choices import country_choices
 from frontline.core.models import code_prefix_q
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 from frontline.people.models import DocumentType, Sex
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = widgets.DateInput()
 
 
 def destination_queryset(actor: Any):
@@ -114,9 +115,16 @@ class CheckInForm(forms.Form):
                                    required=False)
     override_reason = forms.CharField(
         label=_("reason for overriding the suggestion"), max_length=300, required=False)
+    nationality = forms.ChoiceField(
+        label=_("nationality"), required=True,
+        help_text=_("Missing from the registration: read it from the document shown."))
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor, ask_nationality=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if ask_nationality:
+            self.fields["nationality"].choices = country_choices()
+        else:
+            del self.fields["nationality"]
         self.fields["destination"].queryset = destination_queryset(actor)
         self.fields["destination"].label_from_instance = lambda j: f"{j.code} {j.name}"
         self.fields["hotel"].queryset = selectors.hotels(actor=actor)

@@ -29,20 +29,29 @@ from frontline.audit.models import ChangeAction
 from frontline.audit.services import change_record
 from frontline.core.models import ensure_in_scope
 
-# Header aliases (lower case, spaces removed) → arrival field.
+# Header aliases → arrival field. Headers are compared lower case with everything but letters
+# and digits removed ("Passport No." = "passportno"; "护照号码：" = "护照号码").
 COLUMNS = {
-    "family_name": {"family_name", "surname", "familyname", "lastname", "姓"},
-    "given_names": {"given_names", "givennames", "firstname", "名"},
-    "nationality": {"nationality", "国籍"},
-    "doc_number": {"doc_number", "passport", "passportno", "documentnumber", "证件号码",
-                   "护照号码", "证件号"},
-    "doc_country": {"doc_country", "issuingcountry", "签发国"},
-    "carrier_number": {"carrier_number", "flight", "flightno", "train", "航班号", "车次"},
-    "travel_date": {"travel_date", "date", "arrivaldate", "到达日期", "日期"},
-    "seat": {"seat", "seatno", "座位号"},
-    "birth_date": {"birth_date", "dateofbirth", "dob", "出生日期"},
+    "family_name": {"familyname", "surname", "lastname", "姓", "姓氏"},
+    "given_names": {"givennames", "givenname", "firstname", "forename", "名", "名字"},
+    "nationality": {"nationality", "citizenship", "国籍"},
+    "doc_number": {"docnumber", "passport", "passportno", "passportnumber", "documentno",
+                   "documentnumber", "traveldocument", "证件号码", "护照号码", "护照号", "证件号"},
+    "doc_country": {"doccountry", "issuingcountry", "issuedby", "签发国", "签发国家"},
+    "carrier_number": {"carriernumber", "flight", "flightno", "flightnumber", "train",
+                       "trainno", "航班号", "航班", "车次"},
+    "travel_date": {"traveldate", "date", "arrivaldate", "dateofarrival", "到达日期", "抵达日期",
+                    "入境日期", "日期"},
+    "seat": {"seat", "seatno", "seatnumber", "座位号", "座位"},
+    "birth_date": {"birthdate", "dateofbirth", "dob", "出生日期"},
     "sex": {"sex", "gender", "性别"},
-    "phone": {"phone", "mobile", "电话", "手机"},
+    "phone": {"phone", "phoneno", "phonenumber", "mobile", "telephone", "tel", "电话", "手机",
+              "联系电话"},
+}
+# What each required column may be headed, as the refusal lists it.
+HEADER_HINTS = {
+    "family_name": "Surname / 姓", "doc_number": "Passport No. / 护照号码",
+    "travel_date": "Arrival date / 到达日期",
 }
 REQUIRED = ("family_name", "doc_number", "travel_date")
 MAX_ERRORS = 200
@@ -101,7 +110,7 @@ def expected_import(*, actor: Any, transfer_point: Place, upload: Any) -> Arriva
 def _header(cells: list[str]) -> dict[int, str]:
     mapping: dict[int, str] = {}
     for index, cell in enumerate(cells):
-        key = "".join((cell or "").split()).lower()
+        key = "".join(ch for ch in (cell or "").lower() if ch.isalnum())
         for field, aliases in COLUMNS.items():
             if key in aliases and field not in mapping.values():
                 mapping[index] = field
@@ -178,8 +187,9 @@ def _read_rows(job: ArrivalImport, rows: Any, errors: list[dict[str, Any]]) -> t
             header = _header(cells)
             missing = [f for f in REQUIRED if f not in header.values()]
             if missing:
-                raise ImportRefused(_("The list has no column for: %(columns)s")
-                                    % {"columns": ", ".join(missing)})
+                raise ImportRefused(
+                    _("The first row must name the columns; these are missing: %(columns)s.")
+                    % {"columns": "; ".join(HEADER_HINTS[f] for f in missing)})
             continue
         if not any((c or "").strip() for c in cells):
             continue

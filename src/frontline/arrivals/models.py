@@ -106,6 +106,11 @@ FEVER_CELSIUS = 37.3
 CHILD_AGE = 14
 
 
+def format_reference(reference: str) -> str:
+    """The short code as travellers and staff read it: XXXX-XXXX."""
+    return f"{reference[:4]}-{reference[4:]}" if len(reference) == 8 else reference
+
+
 class Arrival(InTransitModel):
     """A person arriving from abroad (入境人员): from pre-registration or an arrival list to
     check-in at the transfer point, sorting, hand-over and receipt at the destination.
@@ -218,6 +223,10 @@ class Arrival(InTransitModel):
                 condition=~Q(doc_number_index="") & ~Q(status="cancelled")),
         ]
 
+    @property
+    def short_code(self) -> str:
+        return format_reference(self.reference)
+
     def __str__(self) -> str:
         name = f"{self.family_name}, {self.given_names}" if self.given_names else self.family_name
         return f"{self.reference} {name}"
@@ -271,6 +280,12 @@ class SortingRule(ScopedModel):
         verbose_name = _("sorting rule")
         verbose_name_plural = _("sorting rules")
         ordering = ["priority", "id"]
+
+    @property
+    def category_labels(self) -> list[str]:
+        """The categories in words (unknown codes as they are)."""
+        return [str(ArrivalCategory(c).label) if c in ArrivalCategory.values else c
+                for c in self.categories or []]
 
     def __str__(self) -> str:
         return f"{self.priority} · {self.name}"

@@ -35,6 +35,7 @@ from frontline.arrivals.models import (
     Source,
     Symptom,
     TravelMode,
+    format_reference,
 )
 from frontline.audit.models import ChangeAction
 from frontline.audit.services import change_record, change_records_together, snapshot
@@ -73,10 +74,6 @@ def pass_max_age() -> int:
 
 def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-
-
-def format_reference(reference: str) -> str:
-    return f"{reference[:4]}-{reference[4:]}" if len(reference) == 8 else reference
 
 
 def pass_token(arrival: Arrival) -> str:
@@ -411,10 +408,25 @@ def arrival_preregister(*, transfer_point: Place, data: dict[str, Any],
     """A traveller's own pre-registration from the portal. Nothing becomes a Person here."""
     if transfer_point.kind != PlaceKind.TRANSFER_POINT or not transfer_point.is_active:
         raise _error(None, _("Registration is closed."), "closed")
+    arrival, errors = _preregistration(transfer_point, data, party_lead)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _set_scope(arrival)
+        _save_new(arrival)
+        change_record(actor=None, action=ChangeAction.CREATE, obj=arrival,
+                      after=snapshot(arrival), event="arrival.preregister")
+    return arrival
+
+
+def _preregistration(transfer_point: Place, data: dict[str, Any], party_lead: Arrival | None
+                     ) -> tuple[Arrival, dict[str, list]]:
+    """The new registration, not saved, and every refusal of it, in one answer (the fields,
+    the destination and the consents)."""
     errors: dict[str, list] = {}
     try:
         clean = clean_arrival_data(data)
-    except ValidationError as exc:  # report the consents too, in one answer
+    except ValidationError as exc:
         errors.update(exc.error_dict)
         clean = {}
     try:
@@ -422,23 +434,22 @@ def arrival_preregister(*, transfer_point: Place, data: dict[str, Any],
     except ValidationError as exc:
         errors.update(exc.error_dict)
         destination = None
-    now = timezone.now()
-    with transaction.atomic():
-        arrival = Arrival(source=Source.PORTAL, status=ArrivalStatus.REGISTERED,
-                          transfer_point=transfer_point, desk_place=transfer_point,
-                          destination=destination, party_lead=party_lead)
-        _apply(arrival, clean)
-        try:
-            _consents(arrival, data, now=now)
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
-        if errors:
-            raise ValidationError(errors)
-        _set_scope(arrival)
-        _save_new(arrival)
-        change_record(actor=None, action=ChangeAction.CREATE, obj=arrival,
-                      after=snapshot(arrival), event="arrival.preregister")
-    return arrival
+    arrival = Arrival(source=Source.PORTAL, status=ArrivalStatus.REGISTERED,
+                      transfer_point=transfer_point, desk_place=transfer_point,
+                      destination=destination, party_lead=party_lead)
+    _apply(arrival, clean)
+    try:
+        _consents(arrival, data, now=timezone.now())
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    return arrival, errors
+
+
+def preregistration_errors(*, transfer_point: Place, data: dict[str, Any],
+                           party_lead: Arrival | None = None) -> dict[str, list]:
+    """What `arrival_preregister` would refuse in `data`, without saving anything: a form
+    refused for one reason shows all the others in the same answer."""
+    return _preregistration(transfer_point, data, party_lead)[1]
 
 
 def arrival_traveller_update(*, arrival: Arrival, data: dict[str, Any]) -> Arrival:
@@ -598,6 +609,9 @@ def _person_upsert(actor: Any, arrival: Arrival, residence: Jurisdiction, *,
     codes = {residence.code} | ({existing.jurisdiction_code} if existing else set())
     delegate = delegate_for_registry(actor, codes)
     nationality = str(arrival.nationality or arrival.doc_country or "")
+    if not nationality:
+        raise _error("nationality", _("The registration has no nationality: add it (from the "
+                                      "document shown), then check in."), "nationality_required")
     categories = ["diplomat"] if ArrivalCategory.DIPLOMAT in categories else []
     fields = {"residence": residence, "arrived_on": arrival.travel_date,
               "address": arrival.destination_address}

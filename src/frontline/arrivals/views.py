@@ -4,6 +4,7 @@ lists and the diplomatic identity-document reference."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,9 +12,9 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_POST
+from django_countries import countries
 
 from frontline.areas.models import Jurisdiction
 from frontline.arrivals import selectors, services, sorting
@@ -29,17 +30,20 @@ from frontline.arrivals.forms import (
 from frontline.arrivals.handover import is_receiver
 from frontline.arrivals.models import (
     Arrival,
+    ArrivalCategory,
     ArrivalImport,
     ArrivalStatus,
     BatchStatus,
     Disposition,
     HandoverBatch,
     SortingRule,
+    Symptom,
 )
 from frontline.audit.selectors import change_list
 from frontline.core.models import get_in_scope, scope_for
 from frontline.core.permissions import Action
 from frontline.core.views import ScopedListView, apply_validation_error
+from frontline.people.models import DocumentType, Sex
 
 
 def _flash_errors(request, exc: ValidationError) -> None:
@@ -80,7 +84,14 @@ def desk(request):
                     data[name] = clean[name].isoformat()
             if clean.get("doc_number"):
                 data["doc_number"] = clean["doc_number"]
-            form = DeskRegistrationForm(data, actor=request.user)
+            # Shown unbound, with what was typed and filled as its values: nothing was sent
+            # to be registered yet, so no "required" error belongs on it.
+            filled = {**initial}
+            for name, field in form.fields.items():
+                if name in data:
+                    multiple = getattr(field.widget, "allow_multiple_selected", False)
+                    filled[name] = data.getlist(name) if multiple else data.get(name)
+            form = DeskRegistrationForm(initial=filled, actor=request.user)
             messages.info(request, _("Filled from the MRZ; every check digit is correct."))
     elif request.method == "POST" and form.is_valid():
         if not points:
@@ -103,10 +114,24 @@ def desk(request):
             messages.success(request, _("%(ref)s registered; check it in now.")
                              % {"ref": services.format_reference(arrival.reference)})
             return redirect("arrivals:arrival_detail", pk=arrival.pk)
+    if request.method == "POST":
+        # Back on the form (filled from the MRZ, or refused): the keyboard goes on where the
+        # registrar must type next, not back to the scan field at the top.
+        _focus_next(scan_form, form)
     waiting = selectors.arrival_list(actor=request.user, action=Action.CHANGE, status="waiting",
                                      day=timezone.localdate())[:30]
     return render(request, "arrivals/desk.html", {
         "scan_form": scan_form, "form": form, "points": points, "waiting": waiting})
+
+
+def _focus_next(scan_form: ScanForm, form: DeskRegistrationForm) -> None:
+    """Autofocus the first field with an error, else the first empty one after the MRZ."""
+    errors = [name for name in form.fields if name in form.errors]
+    empty = [name for name in form.fields if name != "mrz" and not form[name].value()]
+    target = (errors or empty or [None])[0]
+    if target is not None:
+        scan_form.fields["code"].widget.attrs.pop("autofocus", None)
+        form.fields[target].widget.attrs["autofocus"] = True
 
 
 def _registered_already(user, form, exc: ValidationError):
@@ -181,10 +206,18 @@ def arrival_detail(request, pk: int):
         initial = {"destination": arrival.destination_id, "pass_text": pass_text,
                    "disposition": suggestion.disposition if suggestion else "",
                    "hotel": suggestion.rule.hotel_id if suggestion and suggestion.rule else None}
-        form = CheckInForm(request.POST or None, initial=initial, actor=request.user)
+        # A registration may lack the nationality (the portal leaves it optional): the desk
+        # reads it from the document and adds it, or the person record cannot be created.
+        ask_nationality = not (arrival.nationality or arrival.doc_country)
+        form = CheckInForm(request.POST or None, initial=initial, actor=request.user,
+                           ask_nationality=ask_nationality)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
+                if ask_nationality:
+                    arrival = services.arrival_update(
+                        actor=request.user, arrival=arrival,
+                        data={"nationality": data["nationality"]})
                 services.arrival_check_in(
                     actor=request.user, arrival=arrival, destination=data["destination"],
                     disposition=data["disposition"], hotel=data["hotel"],
@@ -205,7 +238,8 @@ def arrival_detail(request, pk: int):
         "arrival": arrival, "form": form, "suggestion": suggestion, "can_change": can_change,
         "party": party, "party_waiting": party_waiting,
         "suggestion_label": Disposition(suggestion.disposition).label if suggestion else "",
-        "categories": sorting.categories_of(arrival), "custody": _custody(request.user, arrival),
+        "categories": [_label(ArrivalCategory, c) for c in sorting.categories_of(arrival)],
+        "display": _display(arrival), "custody": _custody(request.user, arrival),
         "reference": services.format_reference(arrival.reference),
         "cancel_form": CancelForm() if arrival.editable and can_change else None,
     })
@@ -258,29 +292,60 @@ def arrival_notice(request, pk: int):
     return redirect("arrivals:arrival_detail", pk=arrival.pk)
 
 
+def _label(choices: type, value: str) -> str:
+    """The translated label of a stored code, or the code itself if it is not one."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def _country_names(codes: list[str] | None) -> str:
+    return ", ".join(str(countries.name(code) or code) for code in codes or [])
+
+
+def _labels(choices: type, values: list[str] | None) -> str:
+    return ", ".join(_label(choices, v) for v in values or [])
+
+
+def _display(arrival: Arrival) -> dict[str, str]:
+    """The arrival's coded fields in words, for the staff pages and the printed form."""
+    languages = dict(settings.TRAVELLER_LANGUAGES)
+    return {
+        "sex": _label(Sex, arrival.sex),
+        "doc_type": _label(DocumentType, arrival.doc_type),
+        "visited": _country_names(arrival.visited_countries),
+        "symptoms": _labels(Symptom, arrival.symptoms),
+        "language": (f"{languages[arrival.language]} ({arrival.language})"
+                     if arrival.language in languages else arrival.language),
+    }
+
+
 # The rows of the printed registration form: (label, value getter).
 FORM_ROWS = [
-    (N_("short code"), lambda a: services.format_reference(a.reference)),
-    (N_("family name"), lambda a: a.family_name),
-    (N_("given names"), lambda a: a.given_names),
-    (N_("sex"), lambda a: a.sex),
-    (N_("date of birth"), lambda a: a.birth_date or ""),
-    (N_("nationality"), lambda a: a.nationality.name if a.nationality else ""),
-    (N_("document number"), lambda a: a.doc_number_masked),
-    (N_("flight or train number"), lambda a: a.carrier_number),
-    (N_("arrival date"), lambda a: a.travel_date),
-    (N_("seat"), lambda a: a.seat),
-    (N_("departure country"), lambda a: a.departure_country.name if a.departure_country else ""),
-    (N_("countries visited in the past 14 days"), lambda a: ", ".join(a.visited_countries or [])),
-    (N_("destination address"), lambda a: a.destination_address),
-    (N_("phone"), lambda a: a.phone),
-    (N_("temperature (°C)"), lambda a: a.temperature or ""),
-    (N_("symptoms"), lambda a: ", ".join(a.symptoms or [])),
+    (gettext_noop("short code"), lambda a: services.format_reference(a.reference)),
+    (gettext_noop("family name"), lambda a: a.family_name),
+    (gettext_noop("given names"), lambda a: a.given_names),
+    (gettext_noop("sex"), lambda a: _label(Sex, a.sex)),
+    (gettext_noop("date of birth"), lambda a: a.birth_date.isoformat() if a.birth_date else ""),
+    (gettext_noop("nationality"), lambda a: a.nationality.name if a.nationality else ""),
+    (gettext_noop("document number"), lambda a: a.doc_number_masked),
+    (gettext_noop("flight or train number"), lambda a: a.carrier_number),
+    (gettext_noop("arrival date"), lambda a: a.travel_date.isoformat() if a.travel_date else ""),
+    (gettext_noop("seat"), lambda a: a.seat),
+    (gettext_noop("departure country"), lambda a: a.departure_country.name if a.departure_country else ""),
+    (gettext_noop("countries visited in the past 14 days"),
+     lambda a: _country_names(a.visited_countries)),
+    (gettext_noop("destination address"), lambda a: a.destination_address),
+    (gettext_noop("phone"), lambda a: a.phone),
+    (gettext_noop("temperature (°C)"), lambda a: a.temperature or ""),
+    (gettext_noop("symptoms"), lambda a: _labels(Symptom, a.symptoms)),
 ]
 MANIFEST_LABELS = [
-    N_("hand-over batch"), N_("destination"), N_("vehicle"), N_("escort"), N_("departed"),
-    N_("family name"), N_("nationality"), N_("document number"), N_("disposition"),
-    N_("received"), N_("signature of the receiver"),
+    gettext_noop("hand-over batch"), gettext_noop("destination"), gettext_noop("vehicle"),
+    gettext_noop("escort"), gettext_noop("departed"), gettext_noop("name"),
+    gettext_noop("nationality"), gettext_noop("document number"), gettext_noop("disposition"),
+    gettext_noop("received"), gettext_noop("signature of the receiver"),
 ]
 
 
@@ -374,10 +439,15 @@ def batch_new(request):
         key = request.POST.get("group", "")
         group = next((g for g in groups if g["key"] == key), None)
         ids = {int(i) for i in request.POST.getlist("arrival") if i.isdigit()}
+        minutes = request.POST.get("minutes", "").strip()
+        chosen = [a for a in group["arrivals"] if a.pk in ids] if group else []
         if group is None:
             messages.error(request, _("Choose a destination."))
+        elif not chosen:
+            messages.error(request, _("Tick at least one person to put in the vehicle."))
+        elif minutes and not minutes.isdigit():
+            messages.error(request, _("Give the time to confirm receipt in whole minutes."))
         else:
-            chosen = [a for a in group["arrivals"] if a.pk in ids] or group["arrivals"]
             kind, _sep, value = key.partition(":")
             destination = hotel = None
             try:
@@ -385,7 +455,6 @@ def batch_new(request):
                     hotel = chosen[0].destination_place
                 else:
                     destination = Jurisdiction.objects.get(code=value)  # scoped-ok: a name
-                minutes = request.POST.get("minutes", "")
                 batch = services.batch_create(
                     actor=request.user, arrivals=chosen, destination=destination, hotel=hotel,
                     vehicle=request.POST.get("vehicle", ""), escort=request.POST.get("escort", ""),
@@ -410,6 +479,9 @@ def batch_detail(request, pk: int):
             if key.startswith("a-") and key[2:].isdigit():
                 (received if value == "received" else missing if value == "missing" else []
                  ).append(int(key[2:]))
+        if request.POST.get("all_received"):  # the whole vehicle at once, but those marked
+            received = [pk for pk in batch.arrivals.filter(  # scoped-ok: the batch's people
+                status=ArrivalStatus.IN_BATCH).values_list("pk", flat=True) if pk not in missing]
         try:
             services.batch_receive(actor=request.user, batch=batch, received=received,
                                    missing=missing)
@@ -429,9 +501,12 @@ def batch_manifest(request, pk: int):
     """The bilingual manifest handed to the escort and signed by the receiver."""
     batch = get_in_scope(HandoverBatch, request.user, Action.VIEW, pk=pk)
     labels = [_bilingual(m, "en") for m in MANIFEST_LABELS]
+    people = list(batch.arrivals.all().order_by("family_name", "id"))
+    for arrival in people:
+        label = Disposition(arrival.disposition).label if arrival.disposition else ""
+        arrival.disposition_bilingual = _bilingual(str(label), "en") if label else ("", "")
     return render(request, "arrivals/batch_manifest.html", {
-        "batch": batch, "people": batch.arrivals.all().order_by("family_name", "id"),
-        "labels": labels})
+        "batch": batch, "people": people, "labels": labels})
 
 
 # -- the board --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from frontline.audit.models import AccessEvent, ChangeAction
+from frontline.core import widgets
 
 
 class AuditFilterForm(forms.Form):
@@ -11,9 +12,9 @@ class AuditFilterForm(forms.Form):
     code = forms.RegexField(label=_("division code"), required=False, regex=r"^[0-9]{2,12}$",
                             error_messages={"invalid": _("2 to 12 digits.")})
     since = forms.DateField(label=_("from"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=widgets.DateInput())
     until = forms.DateField(label=_("until"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=widgets.DateInput())
 
 
 class ChangeFilterForm(AuditFilterForm):

@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
+from frontline.core import widgets
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 from frontline.documents.kinds import (
@@ -117,7 +119,8 @@ class ImportForm(forms.Form):
 class GlossaryForm(forms.Form):
     """A term, its flags, and per language the approved and the forbidden equivalents."""
 
-    jurisdiction = forms.ModelChoiceField(label=_("office"), queryset=Jurisdiction.objects.none())
+    jurisdiction = forms.ModelChoiceField(label=pgettext_lazy("foreign affairs office", "office"),
+                                          queryset=Jurisdiction.objects.none())
     source = forms.CharField(label=_("Chinese term"), max_length=100)
     note = forms.CharField(label=_("note"), max_length=300, required=False)
     do_not_translate = forms.BooleanField(label=_("do not translate"), required=False)
@@ -170,15 +173,15 @@ class IssueForm(forms.Form):
                                    required=False, initial=True)
     jurisdiction = forms.ModelChoiceField(label=_("jurisdiction of the person"),
                                           queryset=Jurisdiction.objects.order_by("code"))
-    name = forms.CharField(label=_("name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=200)
     document_number = forms.CharField(
         label=_("identity document number"), max_length=40, required=False,
         help_text=_("Printed masked; the full number is not stored."))
     nationality = forms.CharField(label=_("nationality"), max_length=100, required=False)
     start_date = forms.DateField(label=_("first day of observation"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=widgets.DateInput())
     end_date = forms.DateField(label=_("last day of observation"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=widgets.DateInput())
     hotel = forms.CharField(label=_("observation hotel"), max_length=200, required=False)
     room = forms.CharField(label=_("room"), max_length=40, required=False)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
@@ -235,14 +238,15 @@ class RevokeForm(forms.Form):
 
 class PrintRunForm(forms.Form):
     jurisdiction = forms.ModelChoiceField(
-        label=_("office"), queryset=Jurisdiction.objects.filter(level__in=OFFICE_LEVELS))
+        label=pgettext_lazy("foreign affairs office", "office"),
+        queryset=Jurisdiction.objects.filter(level__in=OFFICE_LEVELS))
     kind = forms.ChoiceField(label=_("kind"), choices=ISSUABLE_CHOICES,
                              initial=DocumentKind.POSTER)
     languages = forms.MultipleChoiceField(label=_("languages"),
                                           widget=forms.CheckboxSelectMultiple)
     quantity = forms.IntegerField(label=_("copies"), min_value=1, max_value=10_000_000)
     printed_on = forms.DateField(label=_("printed on"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=widgets.DateInput())
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
@@ -258,7 +262,7 @@ class DistributionForm(forms.Form):
                                     queryset=Jurisdiction.objects.all(), required=False)
     quantity = forms.IntegerField(label=_("copies"), min_value=1)
     distributed_on = forms.DateField(label=_("handed over on"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+                                     widget=widgets.DateInput())
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, actor: Any, office_code: str, **kwargs: Any) -> None:

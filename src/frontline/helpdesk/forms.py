@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontline.areas.models import Jurisdiction, Level
+from frontline.core import widgets
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 from frontline.helpdesk.attachments import MAX_BYTES
@@ -70,13 +72,14 @@ class ReplyForm(forms.Form):
 
 class DutySlotForm(forms.Form):
     jurisdiction = forms.ModelChoiceField(
-        label=_("office"), queryset=Jurisdiction.objects.filter(level=Level.DISTRICT))
-    user = forms.ModelChoiceField(label=_("staff member"), queryset=None)
+        label=pgettext_lazy("foreign affairs office", "office"),
+        queryset=Jurisdiction.objects.filter(level=Level.DISTRICT))
+    user = forms.ModelChoiceField(label=pgettext_lazy("helpdesk", "staff member"), queryset=None)
     position = forms.ChoiceField(label=_("position"), choices=DutyPosition.choices)
     starts_at = forms.DateTimeField(label=_("starts"),
-                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                    widget=widgets.DateTimeInput())
     ends_at = forms.DateTimeField(label=_("ends"),
-                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                  widget=widgets.DateTimeInput())
 
     def __init__(self, *args, actor=None, **kwargs):
         from frontline.accounts.models import User

@@ -32,10 +32,11 @@ class DutyPosition(models.TextChoices):
 class DutySlot(ScopedModel):
     """One shift of the office's 24-hour duty roster (值班表): who answers, and in what order."""
 
-    jurisdiction = models.ForeignKey("areas.Jurisdiction", verbose_name=_("office"),
+    jurisdiction = models.ForeignKey("areas.Jurisdiction",
+                                     verbose_name=pgettext_lazy("foreign affairs office", "office"),
                                      on_delete=models.PROTECT, related_name="+")
     jurisdiction_code = models.CharField(_("division code"), max_length=12, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("staff member"),
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("helpdesk", "staff member"),
                              on_delete=models.PROTECT, related_name="+")
     position = models.CharField(_("position"), max_length=10, choices=DutyPosition.choices,
                                 default=DutyPosition.PRIMARY)
@@ -59,8 +60,8 @@ class DutySlot(ScopedModel):
 
 class QuestionStatus(models.TextChoices):
     OPEN = "open", _("waiting for an answer")
-    ANSWERED = "answered", _("answered")
-    CLOSED = "closed", _("closed")
+    ANSWERED = "answered", pgettext_lazy("helpdesk", "answered")
+    CLOSED = "closed", pgettext_lazy("helpdesk", "closed")
 
 
 class Question(ScopedModel):
@@ -81,8 +82,8 @@ class Question(ScopedModel):
                               on_delete=models.PROTECT, related_name="+")
     jurisdiction_code = models.CharField(_("division code"), max_length=12, editable=False)
     office_code = models.CharField(_("answering office"), max_length=12, editable=False)
-    person = models.ForeignKey("people.Person", verbose_name=_("about"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+    person = models.ForeignKey("people.Person", verbose_name=pgettext_lazy("helpdesk", "about"),
+                               null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"),
                                  null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
@@ -90,7 +91,7 @@ class Question(ScopedModel):
     due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
     breaches = models.PositiveSmallIntegerField(_("timers breached"), default=0)
     first_answered_at = models.DateTimeField(_("first answered"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("helpdesk", "closed"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("asked"), auto_now_add=True)
@@ -121,7 +122,7 @@ class Reply(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(_("text"))
-    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    created_at = models.DateTimeField(pgettext_lazy("helpdesk", "written"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("reply")
@@ -142,7 +143,7 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    uploaded_at = models.DateTimeField(pgettext_lazy("helpdesk", "uploaded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attachment")

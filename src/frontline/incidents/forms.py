@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontline.accounts.roles import Role
 from frontline.areas.models import Jurisdiction, Place
@@ -56,7 +57,7 @@ class PersonLinkForm(forms.Form):
 class LiaisonForm(forms.Form):
     contact = forms.ModelChoiceField(label=_("contact"), queryset=Contact.objects.all())
     direction = forms.ChoiceField(label=_("direction"), choices=Direction.choices)
-    channel = forms.CharField(label=_("by"), max_length=40, required=False)
+    channel = forms.CharField(label=pgettext_lazy("incident", "by"), max_length=40, required=False)
     text = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -118,7 +119,7 @@ class PlanStepsField(forms.CharField):
 
 class PlanForm(forms.Form):
     incident_type = forms.ChoiceField(label=_("incident type"), choices=IncidentType.choices)
-    jurisdiction = forms.ModelChoiceField(label=_("office"),
+    jurisdiction = forms.ModelChoiceField(label=pgettext_lazy("incident", "office"),
                                           queryset=Jurisdiction.objects.filter(is_active=True))
     title = forms.CharField(label=_("title"), max_length=200)
     summary = forms.CharField(label=_("summary"), required=False,
@@ -139,7 +140,7 @@ ROLE_CHOICES = Role.choices
 
 
 class NoticeRuleForm(forms.Form):
-    jurisdiction = forms.ModelChoiceField(label=_("office"),
+    jurisdiction = forms.ModelChoiceField(label=pgettext_lazy("incident", "office"),
                                           queryset=Jurisdiction.objects.filter(is_active=True))
     max_severity = forms.TypedChoiceField(label=_("for incidents of this level or more severe"),
                                           choices=Severity.choices, coerce=int)

@@ -46,7 +46,7 @@ class ContingencyPlan(ScopedModel):
 
     incident_type = models.CharField(_("incident type"), max_length=30,
                                      choices=IncidentType.choices)
-    jurisdiction = models.ForeignKey("areas.Jurisdiction", verbose_name=_("office"),
+    jurisdiction = models.ForeignKey("areas.Jurisdiction", verbose_name=pgettext_lazy("incident", "office"),
                                      on_delete=models.PROTECT, related_name="+")
     jurisdiction_code = models.CharField(_("division code"), max_length=12, editable=False)
     title = models.CharField(_("title"), max_length=200)
@@ -183,9 +183,9 @@ class IncidentStep(_IncidentChild):
                               default=StepStatus.OPEN)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_at = models.DateTimeField(pgettext_lazy("incident", "done"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    escalated_at = models.DateTimeField(pgettext_lazy("incident", "escalated"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("incident step")
@@ -257,7 +257,7 @@ class Contact(models.Model):
 
 
 class Direction(models.TextChoices):
-    SENT = "sent", _("sent")
+    SENT = "sent", pgettext_lazy("incident", "sent")
     RECEIVED = "received", _("received")
 
 
@@ -268,7 +268,8 @@ class LiaisonRecord(_IncidentChild):
     contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.PROTECT,
                                 related_name="+")
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
-    channel = models.CharField(_("by"), max_length=40, help_text=_("phone, e-mail, note verbale…"))
+    channel = models.CharField(pgettext_lazy("incident", "by"), max_length=40,
+                               help_text=_("phone, e-mail, note verbale…"))
     text = models.TextField(_("text"))
     at = models.DateTimeField(_("time"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -289,7 +290,7 @@ class ReportKind(models.TextChoices):
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     APPROVED = "approved", _("approved")
-    SENT = "sent", _("sent")
+    SENT = "sent", pgettext_lazy("incident", "sent")
 
 
 class IncidentReport(_IncidentChild):
@@ -297,7 +298,7 @@ class IncidentReport(_IncidentChild):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(_("kind"), max_length=10, choices=ReportKind.choices)
-    number = models.PositiveSmallIntegerField(_("number"))
+    number = models.PositiveSmallIntegerField(pgettext_lazy("incident", "number"))
     text = models.TextField(_("text"))
     status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices,
                               default=ReportStatus.DRAFT)
@@ -356,7 +357,7 @@ class NoticeRule(ScopedModel):
     """By severity, which role must be told within how many minutes (the leadership group,
     the duty office)."""
 
-    jurisdiction = models.ForeignKey("areas.Jurisdiction", verbose_name=_("office"),
+    jurisdiction = models.ForeignKey("areas.Jurisdiction", verbose_name=pgettext_lazy("incident", "office"),
                                      on_delete=models.PROTECT, related_name="+")
     jurisdiction_code = models.CharField(max_length=12, editable=False)
     max_severity = models.PositiveSmallIntegerField(
@@ -376,7 +377,7 @@ class IncidentNotice(_IncidentChild):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notices")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"),
                              on_delete=models.CASCADE, related_name="+")
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    role = models.CharField(pgettext_lazy("incident", "role"), max_length=20, choices=Role.choices)
     due_at = models.DateTimeField(_("acknowledge by"))
     sent_at = models.DateTimeField(_("told"), auto_now_add=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
+from frontline.core import widgets
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 from frontline.knowledge.models import (
@@ -19,7 +21,7 @@ from frontline.knowledge.models import (
     Policy,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = widgets.DateInput()
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
 
@@ -31,7 +33,8 @@ class NoteForm(forms.Form):
     """A new version of a country's note, both languages side by side."""
 
     country = forms.ChoiceField(label=_("country"), choices=list(countries))
-    name_zh = forms.CharField(label=_("Chinese name"), max_length=100, required=False)
+    name_zh = forms.CharField(label=pgettext_lazy("country note", "Chinese name"), max_length=100,
+                              required=False)
     name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
     embassy_phone = forms.CharField(label=_("embassy phone"), max_length=60, required=False)
     embassy_website = forms.URLField(label=_("embassy website"), required=False,
@@ -107,7 +110,7 @@ class BookletForm(forms.Form):
 class TrainingForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     starts_at = forms.DateTimeField(label=_("date and time"),
-                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                    widget=widgets.DateTimeInput())
     location = forms.CharField(label=_("where the session is held"), max_length=200)
     audience = forms.ChoiceField(label=_("audience"), choices=Audience.choices)
     place = forms.ModelChoiceField(

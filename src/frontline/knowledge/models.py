@@ -26,13 +26,13 @@ LANGUAGES = (Language.ZH, Language.EN)
 
 class ReviewState(models.TextChoices):
     DRAFT = "draft", _("written by the team")
-    REVIEW = "review", _("waiting for review")
+    REVIEW = "review", pgettext_lazy("knowledge", "waiting for review")
     APPROVED = "approved", _("approved by a reviewer")
 
 
 class FaqState(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("faq state", "draft")
-    REVIEW = "review", _("waiting for review")
+    REVIEW = "review", pgettext_lazy("knowledge", "waiting for review")
     PUBLISHED = "published", pgettext_lazy("faq state", "published")
 
 
@@ -51,7 +51,7 @@ class CountryNote(models.Model):
     """The customs and taboos (风俗禁忌) of one country; its texts are versioned."""
 
     country = CountryField(_("country"), unique=True)
-    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_zh = models.CharField(pgettext_lazy("country note", "Chinese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -202,7 +202,8 @@ class FaqEntry(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     # The entry's texts in the document workflow: the Chinese source and its translations,
     # which a proofreader approves in the translation queue before the entry is published.
-    template = models.ForeignKey("documents.DocumentTemplate", verbose_name=_("document"),
+    template = models.ForeignKey("documents.DocumentTemplate",
+                                 verbose_name=pgettext_lazy("knowledge", "document"),
                                  null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
 

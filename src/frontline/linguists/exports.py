@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from frontline.audit.models import AccessEvent
@@ -23,8 +24,9 @@ def roster_xlsx(*, actor: Any, day: datetime.date) -> tuple[bytes, int]:
     _columns, rows = selectors.roster(actor=actor, day=day)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=day.isoformat())
-    sheet.append([_("post"), _("essential"), _("language"), _("from"), _("until"), _("people"),
-                  _("assigned"), _("unfilled"), _("members")])
+    sheet.append([_("post"), _("essential"), _("language"), pgettext("linguist", "from"),
+                  pgettext("linguist", "until"), pgettext("linguist", "people"), _("assigned"),
+                  _("unfilled"), _("members")])
     count = 0
     for row in rows:
         need = row.need

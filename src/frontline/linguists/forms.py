@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontline.areas.models import Jurisdiction, Level
+from frontline.core import widgets
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 from frontline.linguists.models import (
@@ -19,14 +21,14 @@ from frontline.linguists.models import (
     PostKind,
 )
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME = widgets.DateTimeInput()
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 LEVELS = [(n, str(n)) for n in range(1, LEVEL_MAX + 1)]
 MINIMUMS = [(0, "—"), *LEVELS]
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=100)
     kind = forms.ChoiceField(label=_("kind"), choices=MemberKind.choices)
     unit = forms.ModelChoiceField(
         label=_("district or street"),
@@ -74,23 +76,25 @@ class LanguageForm(forms.Form):
 
 class CertificateForm(forms.Form):
     language = forms.ChoiceField(label=_("language"), choices=Language.choices)
-    kind = forms.ChoiceField(label=_("certificate"), choices=CertificateKind.choices)
-    level = forms.CharField(label=_("level"), max_length=20, required=False)
+    kind = forms.ChoiceField(label=pgettext_lazy("linguist", "certificate"), choices=CertificateKind.choices)
+    level = forms.CharField(label=pgettext_lazy("linguist", "level"), max_length=20, required=False)
     obtained_on = forms.DateField(label=_("obtained on"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+                                  widget=widgets.DateInput())
 
 
 class AvailabilityForm(forms.Form):
     weekday = forms.TypedChoiceField(label=_("weekday"), coerce=int,
                                      choices=Availability._meta.get_field("weekday").choices)
-    start = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("until"), widget=forms.TimeInput(attrs={"type": "time"}))
+    start = forms.TimeField(label=pgettext_lazy("linguist", "from"),
+                            widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=pgettext_lazy("linguist", "until"),
+                          widget=forms.TimeInput(attrs={"type": "time"}))
 
 
 class PeriodForm(forms.Form):
-    starts_at = forms.DateTimeField(label=_("from"), widget=DATETIME,
+    starts_at = forms.DateTimeField(label=pgettext_lazy("linguist", "from"), widget=DATETIME,
                                     input_formats=DATETIME_FORMATS)
-    ends_at = forms.DateTimeField(label=_("until"), widget=DATETIME,
+    ends_at = forms.DateTimeField(label=pgettext_lazy("linguist", "until"), widget=DATETIME,
                                   input_formats=DATETIME_FORMATS)
     reason = forms.CharField(label=_("reason"), max_length=200, required=False)
 
@@ -123,11 +127,12 @@ class NeedForm(forms.Form):
                                          coerce=int, initial=0)
     min_writing = forms.TypedChoiceField(label=_("minimum writing"), choices=MINIMUMS,
                                          coerce=int, initial=0)
-    starts_at = forms.DateTimeField(label=_("from"), widget=DATETIME,
+    starts_at = forms.DateTimeField(label=pgettext_lazy("linguist", "from"), widget=DATETIME,
                                     input_formats=DATETIME_FORMATS)
-    ends_at = forms.DateTimeField(label=_("until"), widget=DATETIME,
+    ends_at = forms.DateTimeField(label=pgettext_lazy("linguist", "until"), widget=DATETIME,
                                   input_formats=DATETIME_FORMATS)
-    people = forms.IntegerField(label=_("people"), min_value=1, max_value=50, initial=1)
+    people = forms.IntegerField(label=pgettext_lazy("linguist", "people"), min_value=1, max_value=50,
+                                initial=1)
     escalate_after = forms.IntegerField(label=_("escalate after (minutes)"), min_value=1,
                                         max_value=1440, initial=30)
     notes = forms.CharField(label=_("notes"), max_length=300, required=False)
@@ -140,11 +145,12 @@ class NeedForm(forms.Form):
 class RequestForm(forms.Form):
     post = forms.ModelChoiceField(label=_("post"), queryset=Post.objects.filter(is_active=True))
     language = forms.ChoiceField(label=_("language"), choices=Language.choices)
-    starts_at = forms.DateTimeField(label=_("from"), widget=DATETIME,
+    starts_at = forms.DateTimeField(label=pgettext_lazy("linguist", "from"), widget=DATETIME,
                                     input_formats=DATETIME_FORMATS)
-    ends_at = forms.DateTimeField(label=_("until"), widget=DATETIME,
+    ends_at = forms.DateTimeField(label=pgettext_lazy("linguist", "until"), widget=DATETIME,
                                   input_formats=DATETIME_FORMATS)
-    people = forms.IntegerField(label=_("people"), min_value=1, max_value=20, initial=1)
+    people = forms.IntegerField(label=pgettext_lazy("linguist", "people"), min_value=1, max_value=20,
+                                initial=1)
     note = forms.CharField(label=_("what for"), max_length=300, required=False)
 
     def __init__(self, *args, actor, **kwargs):

@@ -56,7 +56,7 @@ class Linguist(ScopedModel):
     or unit for staff members. A member with a `user` answers offers from their own page.
     """
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=MemberKind.choices,
                             default=MemberKind.STAFF)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user account"),
@@ -153,12 +153,13 @@ class Certificate(models.Model):
     linguist = models.ForeignKey(Linguist, on_delete=models.CASCADE,
                                  related_name="certificates")
     language = models.CharField(_("language"), max_length=5, choices=Language.choices)
-    kind = models.CharField(_("certificate"), max_length=10, choices=CertificateKind.choices)
-    level = models.CharField(_("level"), max_length=20, blank=True)
+    kind = models.CharField(pgettext_lazy("linguist", "certificate"), max_length=10,
+                            choices=CertificateKind.choices)
+    level = models.CharField(pgettext_lazy("linguist", "level"), max_length=20, blank=True)
     obtained_on = models.DateField(_("obtained on"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("certificate")
+        verbose_name = pgettext_lazy("linguist", "certificate")
         verbose_name_plural = _("certificates")
         ordering = ["linguist_id", "language", "kind"]
         # The ranking counts the certificates of the need's language per member.
@@ -178,8 +179,9 @@ class Availability(models.Model):
         _("weekday"), choices=[(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")),
                                (3, _("Thursday")), (4, _("Friday")), (5, _("Saturday")),
                                (6, _("Sunday"))])
-    start = models.TimeField(_("from"))
-    end = models.TimeField(_("until"), help_text=_("Earlier than the start means the next day."))
+    start = models.TimeField(pgettext_lazy("linguist", "from"))
+    end = models.TimeField(pgettext_lazy("linguist", "until"),
+                           help_text=_("Earlier than the start means the next day."))
 
     class Meta:
         verbose_name = _("weekly availability")
@@ -195,8 +197,8 @@ class Unavailability(models.Model):
 
     linguist = models.ForeignKey(Linguist, on_delete=models.CASCADE,
                                  related_name="unavailable")
-    starts_at = models.DateTimeField(_("from"))
-    ends_at = models.DateTimeField(_("until"))
+    starts_at = models.DateTimeField(pgettext_lazy("linguist", "from"))
+    ends_at = models.DateTimeField(pgettext_lazy("linguist", "until"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
@@ -264,9 +266,9 @@ class Need(ScopedModel):
     min_speaking = models.PositiveSmallIntegerField(_("minimum speaking"), default=0)
     min_reading = models.PositiveSmallIntegerField(_("minimum reading"), default=0)
     min_writing = models.PositiveSmallIntegerField(_("minimum writing"), default=0)
-    starts_at = models.DateTimeField(_("from"))
-    ends_at = models.DateTimeField(_("until"))
-    people = models.PositiveSmallIntegerField(_("people"), default=1)
+    starts_at = models.DateTimeField(pgettext_lazy("linguist", "from"))
+    ends_at = models.DateTimeField(pgettext_lazy("linguist", "until"))
+    people = models.PositiveSmallIntegerField(pgettext_lazy("linguist", "people"), default=1)
     essential = models.BooleanField(_("essential"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=NeedStatus.choices,
                               default=NeedStatus.OPEN)
@@ -360,13 +362,13 @@ class Shift(ScopedModel):
     jurisdiction_code = models.CharField(_("division code"), max_length=12, editable=False)
     place = models.ForeignKey("areas.Place", null=True, blank=True, editable=False,
                               on_delete=models.PROTECT, related_name="+")
-    starts_at = models.DateTimeField(_("from"))
-    ends_at = models.DateTimeField(_("until"))
+    starts_at = models.DateTimeField(pgettext_lazy("linguist", "from"))
+    ends_at = models.DateTimeField(pgettext_lazy("linguist", "until"))
     status = models.CharField(_("status"), max_length=12, choices=ShiftStatus.choices,
                               default=ShiftStatus.ASSIGNED)
     offer = models.OneToOneField(Offer, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="shift")
-    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(pgettext_lazy("linguist", "checked in"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
     minutes_served = models.PositiveIntegerField(_("minutes served"), default=0)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -413,9 +415,9 @@ class SpeakerRequest(ScopedModel):
     place = models.ForeignKey("areas.Place", null=True, blank=True, editable=False,
                               on_delete=models.PROTECT, related_name="+")
     language = models.CharField(_("language"), max_length=5, choices=Language.choices)
-    starts_at = models.DateTimeField(_("from"))
-    ends_at = models.DateTimeField(_("until"))
-    people = models.PositiveSmallIntegerField(_("people"), default=1)
+    starts_at = models.DateTimeField(pgettext_lazy("linguist", "from"))
+    ends_at = models.DateTimeField(pgettext_lazy("linguist", "until"))
+    people = models.PositiveSmallIntegerField(pgettext_lazy("linguist", "people"), default=1)
     note = models.CharField(_("what for"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=RequestStatus.choices,
                               default=RequestStatus.SUBMITTED)

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from frontline.areas.models import Jurisdiction, Level, Place
 from frontline.audit.models import ChangeAction
@@ -89,7 +90,7 @@ def _check_window(starts_at: datetime.datetime, ends_at: datetime.datetime) -> N
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise ValidationError({"starts_at": _("Times must carry a time zone.")})
     if ends_at <= starts_at:
-        raise ValidationError({"ends_at": _("The end must be after the start.")})
+        raise ValidationError({"ends_at": pgettext("linguist", "The end must be after the start.")})
     if ends_at - starts_at > MAX_WINDOW:
         raise ValidationError({"ends_at": _("A time window cannot be longer than seven days.")})
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontline.areas.models import Jurisdiction
 from frontline.core.models import ScopedModel
@@ -91,7 +92,7 @@ class Channel(models.TextChoices):
 class MessageStatus(models.TextChoices):
     PENDING = "pending", _("waiting")
     SENDING = "sending", _("sending")
-    SENT = "sent", _("sent")
+    SENT = "sent", pgettext_lazy("notification", "sent")
     FAILED = "failed", _("failed, will retry")
     DEAD = "dead", _("given up")
 

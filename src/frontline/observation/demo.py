@@ -80,7 +80,8 @@ def load(*, stdout) -> None:
                     symptoms=["cough"] if fever and rng.random() < 0.5 else [])
                 checks += 1
             day += datetime.timedelta(days=1)
-        if observation.end_date <= today and ended < 3:
+        if observation.end_date <= today and ended < 3 and not observation.alerts.exclude(
+                status="closed").exists():  # a fever still being dealt with: no certificate
             services.observation_end(actor=actor, observation=observation)
             ended += 1
     stdout.write(f"observation: {started} observations ({ended} ended with a certificate), "

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
+from frontline.core import widgets
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 from frontline.observation.models import (
@@ -20,7 +21,7 @@ from frontline.observation.models import (
     Symptom,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = widgets.DateInput()
 
 
 class StartForm(forms.Form):

@@ -770,6 +770,14 @@ def observation_end(*, actor: Any, observation: Observation, status: str = "comp
                 % {"date": observation.end_date}})
         if observation.transfer_to_code:
             raise ValidationError(_("A transfer is waiting; cancel it first."))
+        if status == ObservationStatus.COMPLETED and Alert.objects.filter(  # scoped-ok: its own
+                observation=observation).exclude(status=AlertStatus.CLOSED).exists():
+            # The certificate says the person stayed well: not while a fever or symptoms
+            # found by a check are still being dealt with.
+            raise ValidationError({"status": _(
+                "A fever or symptoms alert of this observation is not closed yet: close it "
+                "once the person has been assessed, or end the observation another way, with "
+                "a reason.")})
         if (status == ObservationStatus.COMPLETED
                 and not scope_for(actor, Action.CHANGE).covers_code(observation.jurisdiction_code)):
             raise ValidationError(_("The certificate is issued by the responsible street or the "

@@ -7,12 +7,13 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
+from frontline.core import widgets
 from frontline.core.choices import country_choices
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 from frontline.people.models import Category, DocumentType, Sex
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = widgets.DateInput()
 
 
 class PersonForm(forms.Form):
@@ -115,7 +116,7 @@ class StayForm(forms.Form):
             kind__in=[PlaceKind.LODGING_HOTEL, PlaceKind.OBSERVATION_HOTEL], is_active=True))
     room = forms.CharField(label=_("room"), max_length=20, required=False)
     check_in = forms.DateTimeField(label=_("check-in"),
-                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                   widget=widgets.DateTimeInput())
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

@@ -47,11 +47,17 @@ def recent_days() -> int:
     return settings.RECENT_ARRIVAL_DAYS
 
 
+def recent_since(on: datetime.date, days: int | None = None) -> datetime.date:
+    """The first day of the recent window ending on `on`: "the past 14 days" are `on` and the
+    13 days before it, as the daily figures count them (`reports/computations.py`)."""
+    return on - datetime.timedelta(days=(days or recent_days()) - 1)
+
+
 def risk_travel_exists(*, on: datetime.date | None = None, days: int | None = None) -> Exists:
     """A travel, ending within the last N days, in a country that was on the risk list at the
     time of that travel (the list in force then, not today's)."""
     on = on or timezone.localdate()
-    since = on - datetime.timedelta(days=days or recent_days())
+    since = recent_since(on, days)
     risky = RiskCountry.objects.filter(country=OuterRef("country")).filter(
         Q(effective_from__lte=OuterRef("to_date"))
         & (Q(effective_to__isnull=True) | Q(effective_to__gte=OuterRef("from_date")))
@@ -62,7 +68,7 @@ def risk_travel_exists(*, on: datetime.date | None = None, days: int | None = No
 
 def with_flags(qs: QuerySet[Person], *, on: datetime.date | None = None) -> QuerySet[Person]:
     on = on or timezone.localdate()
-    since = on - datetime.timedelta(days=recent_days())
+    since = recent_since(on)
     return qs.annotate(
         arrived_recently=ExpressionWrapper(Q(arrived_on__gte=since, arrived_on__lte=on),
                                            output_field=BooleanField()),

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from frontline.areas.apps import JURISDICTIONS, PLACES
 from frontline.arrivals import selectors
-from frontline.core import refcache
+from frontline.core import refcache, widgets
 from frontline.core.choices import country_choices
 
 FORM_SALT = "frontline.portal.form"
@@ -37,7 +37,7 @@ SYMPTOMS = [("fever", pgettext_lazy("portal", "Fever")),
             ("fatigue", pgettext_lazy("portal", "Fatigue")),
             ("taste", pgettext_lazy("portal", "Loss of taste or smell")),
             ("diarrhoea", pgettext_lazy("portal", "Diarrhoea"))]
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = widgets.DateInput()
 
 
 def form_token() -> str:
@@ -72,9 +72,13 @@ class RegistrationForm(forms.Form):
     visited_1 = forms.ChoiceField(
         label=pgettext_lazy("portal", "Countries you stayed in during the past 14 days"),
         required=False)
-    visited_2 = forms.ChoiceField(label="", required=False)
-    visited_3 = forms.ChoiceField(label="", required=False)
-    visited_4 = forms.ChoiceField(label="", required=False)
+    # Shown under the first one's label; a screen reader names each by that label too.
+    visited_2 = forms.ChoiceField(label="", required=False, widget=forms.Select(attrs={
+        "aria-label": pgettext_lazy("portal", "Countries you stayed in during the past 14 days")}))
+    visited_3 = forms.ChoiceField(label="", required=False, widget=forms.Select(attrs={
+        "aria-label": pgettext_lazy("portal", "Countries you stayed in during the past 14 days")}))
+    visited_4 = forms.ChoiceField(label="", required=False, widget=forms.Select(attrs={
+        "aria-label": pgettext_lazy("portal", "Countries you stayed in during the past 14 days")}))
     mrz = forms.CharField(
         label=pgettext_lazy("portal", "Document lines (MRZ), optional"), required=False,
         max_length=200,
@@ -138,6 +142,7 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args: Any, points: list, destinations: list, editing: bool = False,
                  **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.editing = editing
         for name in ("departure_country", "nationality", "doc_country", *VISITED_FIELDS):
             self.fields[name].choices = country_choices()
         self.fields["transfer_point"].choices = [(p.pk, p.name_en or p.name) for p in points]
@@ -170,7 +175,7 @@ class RegistrationForm(forms.Form):
         data["visited_countries"] = [v for v in visited if v]
         if not data.get("mrz"):
             data.pop("mrz", None)
-        if not data.get("destination"):
+        if not data.get("destination") and not self.editing:  # an edit may clear it
             data.pop("destination", None)
         if data.get("temperature") is None:
             data["temperature"] = None

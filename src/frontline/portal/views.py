@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -180,8 +180,8 @@ def portal_page(view):
 
 
 def _refuse(request, lang: str, code: str, status: int) -> HttpResponse:
-    return render(request, "portal/error.html", {**_context(lang), "message": message_for(code)},
-                  status=status)
+    return render(request, "portal/error.html",
+                  {**_context(lang, request), "message": message_for(code)}, status=status)
 
 
 def _rate_limited(request) -> bool:
@@ -200,10 +200,20 @@ def _rate_limited(request) -> bool:
     return count > limit
 
 
-def _context(lang: str) -> dict[str, Any]:
+def _context(lang: str, request=None) -> dict[str, Any]:
+    """What every portal page needs; each language link opens this same page (the pass, the
+    form) in that language, so a traveller switching language keeps their place."""
+    match = getattr(request, "resolver_match", None)
+    links = []
+    for code, name in settings.TRAVELLER_LANGUAGES:
+        try:
+            url = reverse(f"portal:{match.url_name}", kwargs={**match.kwargs, "lang": code})
+        except (AttributeError, NoReverseMatch):
+            url = reverse("portal:home", kwargs={"lang": code})
+        links.append((code, name, url))
     return {"lang": lang, "rtl": lang in settings.RTL_LANGUAGES,
             "html_lang": "zh-" + lang[3:].capitalize() if lang.startswith("zh-") else lang,
-            "languages": settings.TRAVELLER_LANGUAGES}
+            "languages": links}
 
 
 def root(request):
@@ -212,12 +222,12 @@ def root(request):
 
 @portal_page
 def home(request, lang: str):
-    return render(request, "portal/home.html", _context(lang))
+    return render(request, "portal/home.html", _context(lang, request))
 
 
 @portal_page
 def privacy(request, lang: str):
-    return render(request, "portal/privacy.html", _context(lang))
+    return render(request, "portal/privacy.html", _context(lang, request))
 
 
 def _pass_url(lang: str, arrival) -> str:
@@ -259,8 +269,29 @@ def register(request, lang: str, token: str | None = None):
                 apply_service_error(form, exc)
             else:
                 return redirect(_pass_url(lang, arrival))
-    return render(request, "portal/register.html", {**_context(lang), "form": form,
+        elif not form.non_field_errors():
+            # Refused by the form: show what the service would refuse too, in one answer,
+            # on the fields the form found nothing wrong with.
+            point = lead.transfer_point if lead is not None else next(
+                (p for p in points if str(p.pk) == form.data.get("transfer_point")), points[0])
+            more = services.preregistration_errors(
+                transfer_point=point, data={**form.service_data(), "language": lang},
+                party_lead=lead)
+            for field, errors in more.items():
+                target = "visited_1" if field == "visited_countries" else field
+                if target in form.fields and target not in form.errors:
+                    apply_service_error(form, ValidationError({field: errors}))
+        _focus_first_error(form)
+    return render(request, "portal/register.html", {**_context(lang, request), "form": form,
                                                     "lead": lead})
+
+
+def _focus_first_error(form: RegistrationForm) -> None:
+    """Put the keyboard (and a phone's screen) on the first field to correct."""
+    for name, field in form.fields.items():
+        if name in form.errors and not field.widget.is_hidden:
+            field.widget.attrs["autofocus"] = True
+            return
 
 
 @portal_page
@@ -273,9 +304,9 @@ def pass_page(request, lang: str, token: str):
     party = [{"arrival": a, "url": _pass_url(lang, a)} for a in selectors.party_of(arrival)
              if a.pk != arrival.pk]
     return render(request, "portal/pass.html", {
-        **_context(lang), "arrival": arrival, "token": token, "party": party,
+        **_context(lang, request), "arrival": arrival, "token": token, "party": party,
         "reference": services.format_reference(arrival.reference),
-        "qr_svg": qr.svg_inline(scale=5, border=2, dark="#000", light="#fff"),
+        "qr_svg": qr.svg_inline(scale=5, border=2, dark="#000", light="#fff", omitsize=True),
     })
 
 
@@ -304,5 +335,5 @@ def edit(request, lang: str, token: str):
                 apply_service_error(form, exc)
             else:
                 return redirect(_pass_url(lang, arrival))
-    return render(request, "portal/register.html", {**_context(lang), "form": form,
+    return render(request, "portal/register.html", {**_context(lang, request), "form": form,
                                                     "arrival": arrival, "editing": True})

@@ -120,30 +120,48 @@ def build(*, actor: Any, run: ReportRun, english: bool) -> tuple[bytes, bytes]:
     country_rows = "".join(f"<tr><td>{escape(c)}</td><td>{n}</td></tr>" for c, n in countries)
     figure_heads = "".join(f"<th>{escape(f.name)}</th>" for f in figures)
     with translation.override("zh-hans"):
-        trend_block = (f'<h2>{escape(_("Trend of the last 14 days"))}'
+        # The texts are looked up here, outside the f-strings, where makemessages finds them.
+        trend_title = _("Trend of the last 14 days")
+        trend_block = (f'<h2>{escape(trend_title)}'
                        f'{en("Trend of the last 14 days")}</h2><div class="chart">{chart}</div>'
                        if chart else "")
+        h = {
+            "Daily bulletin": _("Daily bulletin"),
+            "Figures": _("Figures"),
+            "figure": _("figure"),
+            "today": _("today"),
+            "change from the day before": _("change from the day before"),
+            "By street": _("By street"),
+            "street": _("street"),
+            "Highlighted": _("Highlighted: the figure submitted differs from the registry's."),
+            "Arrivals by country": _("Arrivals by country"),
+            "Reporting": _("Reporting"),
+            "Submitted": _("Submitted: %(a)s of %(b)s (%(rate)s %%), on time: %(c)s (%(rate2)s %%).")
+            % {"a": board["submitted"], "b": board["expected"], "rate": board["submitted_rate"],
+               "c": board["on_time"], "rate2": board["on_time_rate"]},
+            "Not submitted:": _("Not submitted:"),
+            "Submitted late:": _("Submitted late:"),
+            "Open action items": _("Open action items"),
+        }
         html = f"""<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8">
 <style>{CSS}</style></head><body>
-<h1>{escape(_("Daily bulletin"))}</h1>
+<h1>{escape(h["Daily bulletin"])}</h1>
 <div class="sub">{escape(run.definition.name)} · {run.period_date:%Y-%m-%d}{en("Daily bulletin")}</div>
-<h2>{escape(_("Figures"))}{en("Figures")}</h2>
-<table><thead><tr><th>{escape(_("figure"))}</th><th>{escape(_("today"))}</th>
-<th>{escape(_("change from the day before"))}</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
+<h2>{escape(h["Figures"])}{en("Figures")}</h2>
+<table><thead><tr><th>{escape(h["figure"])}</th><th>{escape(h["today"])}</th>
+<th>{escape(h["change from the day before"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
 {trend_block}
-<h2>{escape(_("By street"))}{en("By street")}</h2>
-<table><thead><tr><th>{escape(_("street"))}</th>{figure_heads}</tr></thead>
+<h2>{escape(h["By street"])}{en("By street")}</h2>
+<table><thead><tr><th>{escape(h["street"])}</th>{figure_heads}</tr></thead>
 <tbody>{"".join(street_rows)}</tbody></table>
-<p class="en">{escape(_("Highlighted: the figure submitted differs from the registry's."))}</p>
-<h2>{escape(_("Arrivals by country"))}{en("Arrivals by country")}</h2>
+<p class="en">{escape(h["Highlighted"])}</p>
+<h2>{escape(h["Arrivals by country"])}{en("Arrivals by country")}</h2>
 <table><tbody>{country_rows or "<tr><td>—</td><td></td></tr>"}</tbody></table>
-<h2>{escape(_("Reporting"))}{en("Reporting")}</h2>
-<p>{escape(_("Submitted: %(a)s of %(b)s (%(rate)s %%), on time: %(c)s (%(rate2)s %%).") % {
-            "a": board["submitted"], "b": board["expected"], "rate": board["submitted_rate"],
-            "c": board["on_time"], "rate2": board["on_time_rate"]})}</p>
-<p>{escape(_("Not submitted:"))} {"、".join(late) or "—"}</p>
-<p>{escape(_("Submitted late:"))} {"、".join(late_after) or "—"}</p>
-<h2>{escape(_("Open action items"))}{en("Open action items")}</h2>
+<h2>{escape(h["Reporting"])}{en("Reporting")}</h2>
+<p>{escape(h["Submitted"])}</p>
+<p>{escape(h["Not submitted:"])} {"、".join(late) or "—"}</p>
+<p>{escape(h["Submitted late:"])} {"、".join(late_after) or "—"}</p>
+<h2>{escape(h["Open action items"])}{en("Open action items")}</h2>
 <table><tbody>{item_rows or "<tr><td>—</td></tr>"}</tbody></table>
 </body></html>"""
     pdf = HTML(string=html, url_fetcher=_refuse).write_pdf()
@@ -155,14 +173,17 @@ def _xlsx(actor: Any, run: ReportRun, figures: list) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(run.period_date))
-    sheet.append(["division code", "unit", "level", "status", "on time",
-                  *[neutralise(f"{f.name} / {f.key}") for f in figures],
-                  *[f"registry: {f.key}" for f in figures]])
-    for s in selectors.submissions(actor=actor, run=run):
-        sheet.append([neutralise(v) for v in [
-            s.jurisdiction_code, s.jurisdiction.name, s.level, s.get_status_display(),
-            "" if s.on_time is None else ("yes" if s.on_time else "no"),
-            *[s.values.get(f.key) for f in figures], *[s.computed.get(f.key) for f in figures]]])
+    with translation.override("zh-hans"):
+        sheet.append([_("division code"), _("unit"), _("level"), _("status"), _("on time"),
+                      *[neutralise(f"{f.name} / {f.key}") for f in figures],
+                      *[_("registry: %(key)s") % {"key": f.key} for f in figures]])
+        yes, no = _("yes"), _("no")
+        for s in selectors.submissions(actor=actor, run=run):
+            sheet.append([neutralise(v) for v in [
+                s.jurisdiction_code, s.jurisdiction.name, s.level, s.get_status_display(),
+                "" if s.on_time is None else (yes if s.on_time else no),
+                *[s.values.get(f.key) for f in figures],
+                *[s.computed.get(f.key) for f in figures]]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

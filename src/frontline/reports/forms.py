@@ -6,11 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from frontline.areas.models import Jurisdiction
+from frontline.core import widgets
 from frontline.core.permissions import Action
 from frontline.core.views import restrict_form_fields
 from frontline.reports.models import MeetingKind
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME = widgets.DateTimeInput()
 
 
 class UnlockForm(forms.Form):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from frontline.areas.models import Level
-from frontline.core.models import OutOfScope, scope_for
+from frontline.core.models import OutOfScope, code_prefix_q, scope_for
 from frontline.core.permissions import Action
 from frontline.reports.models import (
     ActionItem,
@@ -23,12 +23,17 @@ from frontline.reports.models import (
 
 
 def runs(*, actor: Any) -> QuerySet[ReportRun]:
-    """Runs the actor takes part in: those of their offices and of the offices above them."""
+    """Runs the actor takes part in or oversees: those of their offices and of the offices
+    above them (whose figures they submit), and those of the offices below them (the city
+    office reads each district's figures and bulletins)."""
     scope = scope_for(actor, Action.VIEW)
     if scope.everything:
         return ReportRun.objects.select_related("definition").order_by("-period_date", "id")
     codes = {code[:n] for code in scope.codes for n in (2, 6, 9, 12) if len(code) >= n}
-    return (ReportRun.objects.filter(jurisdiction_code__in=codes)  # scoped-ok: above or own
+    where = Q(jurisdiction_code__in=codes)
+    for code in scope.codes:
+        where |= code_prefix_q("jurisdiction_code", code)
+    return (ReportRun.objects.filter(where)  # scoped-ok: above, own or below
             .select_related("definition").order_by("-period_date", "id"))
 
 

@@ -217,7 +217,9 @@ def submission_save(*, actor: Any, submission: Submission, values: dict[str, Any
                     expected_version: int | None = None) -> Submission:
     """Confirm or correct a unit's figures, and submit them (to the minute: on time or late).
 
-    After approval the submission is locked: the district office must unlock it first."""
+    After approval the submission is locked: the district office must unlock it first.
+    Figures changed after submission without submitting them again are no longer submitted:
+    the street reviews what was submitted, so a change is submitted (and timed) again."""
     with transaction.atomic():
         submission = get_in_scope(Submission, actor, Action.CHANGE, for_update=True,
                                   pk=submission.pk)
@@ -228,8 +230,11 @@ def submission_save(*, actor: Any, submission: Submission, values: dict[str, Any
             raise ValidationError(_("Someone else changed these figures meanwhile; reload."))
         cleaned, clean_comments = _clean_values(submission, values, comments or {})
         before = snapshot(submission)
+        changed = cleaned != submission.values or clean_comments != submission.comments
         submission.values = cleaned
         submission.comments = clean_comments
+        if not submit and changed and submission.status == SubmissionStatus.SUBMITTED:
+            submission.status = SubmissionStatus.PENDING
         if submit:
             now = timezone.now()
             submission.status = SubmissionStatus.SUBMITTED

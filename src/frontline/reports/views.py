@@ -67,12 +67,18 @@ def submission(request, pk: int):
                 values = {f.key: request.POST.get(f"v-{f.key}", "") for f in figures}
                 comments = {f.key: request.POST.get(f"c-{f.key}", "") for f in figures}
                 version = request.POST.get("version", "")
-                services.submission_save(
+                was_submitted = sub.status == SubmissionStatus.SUBMITTED
+                sub = services.submission_save(
                     actor=user, submission=sub, values=values, comments=comments,
                     submit=action == "submit",
                     expected_version=int(version) if version.isdigit() else None)
-                messages.success(request, _("The figures are submitted.") if action == "submit"
-                                 else _("The figures are saved."))
+                if action == "submit":
+                    messages.success(request, _("The figures are submitted."))
+                elif was_submitted and sub.status == SubmissionStatus.PENDING:
+                    messages.warning(request, _("The figures are saved and no longer "
+                                                "submitted: submit them again."))
+                else:
+                    messages.success(request, _("The figures are saved."))
             return redirect("reports:submission", pk=sub.pk)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}

@@ -68,6 +68,15 @@ def test_token_is_shown_once_and_stored_hashed(tree):
     assert ChangeLogEntry.objects.filter(event="token.revoke").exists()
 
 
+def test_a_token_cannot_expire_before_it_is_made(tree):
+    client = tree.client("district")
+    response = client.post(reverse("accounts:token_create"),
+                           {"name": "scanner", "expires_at": "2020-01-01T00:00"}, follow=True)
+    assert "key" not in response.context
+    assert "The expiry must be in the future." in response.content.decode()
+    assert not ApiToken.objects.filter(user=tree.users["district"]).exists()
+
+
 def test_cannot_revoke_someone_elses_token(tree):
     from frontline.accounts.services import token_create
 

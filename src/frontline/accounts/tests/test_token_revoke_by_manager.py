@@ -83,8 +83,10 @@ def test_all_and_only_that_users_tokens_are_revoked_and_stop_working(tree):
     earlier.revoked_at = timezone.now() - timedelta(days=3)
     earlier.save(update_fields=["revoked_at"])
     expired, expired_key = token_create(actor=street,
-                                        expires_at=timezone.now() - timedelta(days=1),
+                                        expires_at=timezone.now() + timedelta(days=1),
                                         name="expired")
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    expired.refresh_from_db()
     (_other, other_key), = _tokens(tree.users["street2"], 1)
     (_own, own_key), = _tokens(district, 1)
     assert _works(key) and _works(key2) and not _works(expired_key)
@@ -280,7 +282,9 @@ def test_the_page_lists_the_usable_tokens_without_keys(tree):
     gone, _key = token_create(actor=street, name="gone-token")
     gone.revoked_at = timezone.now()
     gone.save(update_fields=["revoked_at"])
-    token_create(actor=street, name="stale-token", expires_at=timezone.now() - timedelta(days=1))
+    stale, _key = token_create(actor=street, name="stale-token",
+                               expires_at=timezone.now() + timedelta(days=1))
+    ApiToken.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(days=1))
     response = tree.client("district").get(_page(street))
     html = response.content.decode()
     panel = html.split('id="api-tokens"', 1)[1]  # the last panel of the page

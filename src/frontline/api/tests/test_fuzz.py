@@ -226,8 +226,10 @@ def bad_credentials(fuzz_world, db):
     tree = fuzz_world
     revoked, revoked_key = token_create(actor=tree.users["street"], name="revoked")
     account_services.token_revoke(actor=tree.users["street"], token=revoked)
-    _, expired_key = token_create(actor=tree.users["street"], name="expired",
-                                  expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    expired, expired_key = token_create(actor=tree.users["street"], name="expired",
+                                        expires_at=timezone.now() + datetime.timedelta(days=1))
+    type(expired).objects.filter(pk=expired.pk).update(  # expired since
+        expires_at=timezone.now() - datetime.timedelta(minutes=1))
     _, inactive_key = token_create(actor=tree.users["street2"], name="inactive")
     account_services.user_set_active(actor=tree.users["district"], user=tree.users["street2"],
                                      active=False)

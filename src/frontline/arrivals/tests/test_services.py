@@ -239,6 +239,31 @@ def test_board_counts(tree):
     assert selectors.board_counts(actor=tree.users["street2"])["totals"]["checked_in"] == 0
 
 
+def test_the_board_counts_the_days_check_ins_the_missing_and_the_desks_received(tree):
+    from frontline.arrivals.handover import batch_create, batch_receive
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    early = checked_in(tree, travel_date=tomorrow.isoformat())  # due tomorrow, here today
+    kept, lost, later = checked_in(tree), checked_in(tree), register(tree)
+    register(tree, travel_date=tomorrow.isoformat())  # due tomorrow, not here: not today's
+    batch = batch_create(actor=tree.users["registrar"], arrivals=[early, kept, lost],
+                         destination=tree.jurisdictions["110101001"])
+    batch_receive(actor=tree.users["street"], batch=batch, received=[early.pk, kept.pk],
+                  missing=[lost.pk])
+    board = selectors.board_counts(actor=tree.users["registrar"])
+    assert board["totals"] == {"waiting": 1, "checked_in": 0, "in_batch": 0, "missing": 1,
+                               "received": 2}, board["totals"]
+    assert sum(row["received"] + row["missing"] for row in board["hours"]) == 3
+    # The desk no longer sees the received records, only counts them.
+    assert not selectors.arrival_list(actor=tree.users["registrar"]).filter(
+        pk=kept.pk).exists()
+    street = selectors.board_counts(actor=tree.users["street"])
+    assert street["totals"]["received"] == 2 and street["totals"]["missing"] == 1
+    assert selectors.board_counts(actor=tree.users["street2"])["totals"] == dict.fromkeys(
+        board["columns"], 0)
+    assert later.status == ArrivalStatus.REGISTERED
+
+
 def test_hotel_batch_is_seen_and_received_by_the_hotel(tree):
     district = tree.users["district"]
     services.rule_save(actor=district, jurisdiction=tree.jurisdictions["110101"],

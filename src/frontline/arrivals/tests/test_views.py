@@ -2,6 +2,7 @@
 board, printed forms, arrival lists and the notice of observation."""
 
 import io
+import re
 import subprocess
 
 import pytest
@@ -11,7 +12,13 @@ from django.utils import timezone
 
 from frontline.arrivals import services
 from frontline.arrivals.models import Arrival, ArrivalImport, ArrivalStatus
-from frontline.arrivals.tests.factories import checked_in, mrz_for, passport_number, register
+from frontline.arrivals.tests.factories import (
+    checked_in,
+    mrz_for,
+    passport_number,
+    preregister,
+    register,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +41,31 @@ def test_desk_scan_opens_the_arrival_and_checks_it_in(tree):
     assert arrival.status == ArrivalStatus.CHECKED_IN and arrival.person_id
 
 
+def test_a_registration_without_nationality_is_completed_at_check_in(tree):
+    arrival = preregister(tree, nationality="", doc_country="")
+    registrar = tree.users["registrar"]
+    with pytest.raises(ValidationError) as caught:
+        services.arrival_check_in(actor=registrar, arrival=arrival,
+                                  destination=tree.jurisdictions["110101001001"])
+    assert "no nationality" in caught.value.message_dict["nationality"][0]
+    client = tree.client("registrar")
+    url = f"/arrivals/{arrival.pk}/"
+    page = client.get(url).content.decode()
+    assert 'name="nationality"' in page
+    form = {"destination": tree.jurisdictions["110101001001"].pk, "disposition": "home"}
+    refused = client.post(url, form).content.decode()
+    assert "This field is required" in refused
+    arrival.refresh_from_db()
+    assert arrival.status == ArrivalStatus.REGISTERED
+    assert client.post(url, {**form, "nationality": "JP"}).status_code == 302
+    arrival.refresh_from_db()
+    assert arrival.status == ArrivalStatus.CHECKED_IN and arrival.nationality == "JP"
+    assert arrival.person.nationality == "JP"
+    # With a nationality, the desk is not asked for one.
+    other = register(tree)
+    assert 'name="nationality"' not in client.get(f"/arrivals/{other.pk}/").content.decode()
+
+
 def test_desk_refuses_a_tampered_code(tree):
     arrival = register(tree)
     client = tree.client("registrar")
@@ -51,6 +83,9 @@ def test_mrz_paste_fills_the_desk_form_and_registers(tree):
                                                       "travel_date": timezone.localdate()})
     html = response.content.decode()
     assert 'value="TANAKA"' in html and f'value="{number}"' in html
+    # The keyboard goes on at the first field still to fill, not back at the scan field.
+    focused = re.findall(r'<(?:input|select|textarea)[^>]*\bautofocus\b[^>]*>', html)
+    assert len(focused) == 1 and 'name="carrier_number"' in focused[0], focused
     data = {"mrz": mrz, "register": "1", "family_name": "TANAKA", "given_names": "YUKI",
             "sex": "F", "nationality": "JP", "doc_type": "passport", "doc_number": number,
             "doc_country": "JP", "travel_mode": "flight", "travel_date": timezone.localdate(),
@@ -118,6 +153,34 @@ def test_batch_pages_manifest_and_receipt(tree):
     a.refresh_from_db()
     b.refresh_from_db()
     assert a.status == "received" and b.status == "missing"
+
+
+def test_a_whole_vehicle_is_received_at_once_but_those_marked_missing(tree):
+    a, b, c = checked_in(tree), checked_in(tree), checked_in(tree)
+    desk = tree.client("registrar")
+    response = desk.post(reverse("arrivals:batch_new"), {
+        "group": "code:110101001", "arrival": [a.pk, b.pk, c.pk], "minutes": "60"})
+    batch_url = response["Location"]
+    street = tree.client("street")
+    page = street.get(batch_url).content.decode()
+    assert f'received<span class="visually-hidden"> {a.latin_name}</span>' in page
+    assert street.post(batch_url, {f"a-{b.pk}": "missing", "all_received": "1"}
+                       ).status_code == 302
+    statuses = dict(Arrival.objects.values_list("pk", "status"))
+    assert statuses == {a.pk: "received", b.pk: "missing", c.pk: "received"}
+
+
+@pytest.mark.parametrize("body", [{"arrival": []}, {"minutes": "abc"}, {"minutes": "-5"}])
+def test_a_batch_with_nobody_ticked_or_a_bad_time_is_refused(tree, body):
+    a = checked_in(tree)
+    desk = tree.client("registrar")
+    form = {"group": "code:110101001", "arrival": [a.pk], "vehicle": "京A-2", **body}
+    response = desk.post(reverse("arrivals:batch_new"), form, follow=True)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Tick at least one person" in text or "whole minutes" in text
+    a.refresh_from_db()
+    assert a.status == ArrivalStatus.CHECKED_IN and a.batch_id is None
 
 
 def test_board_refreshes_with_htmx(tree):
@@ -259,8 +322,8 @@ def test_desk_registration_of_an_expected_traveller_opens_the_expected_arrival(t
     assert Arrival.objects.count() == 1
 
 
-@pytest.mark.parametrize("language, expected", [("en", "The list has no column for"),
-                                                 ("zh-hans", "名单缺少以下列")])
+@pytest.mark.parametrize("language, expected", [("en", "these are missing: Passport No."),
+                                                 ("zh-hans", "缺少：Passport No.")])
 def test_an_arrival_lists_messages_are_in_the_uploaders_language(
         tree, django_capture_on_commit_callbacks, language, expected):
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -282,6 +345,15 @@ def test_an_arrival_lists_messages_are_in_the_uploaders_language(
     job = ArrivalImport.objects.get()
     assert job.language == language
     assert job.status == "refused" and expected in job.message, job.message
+
+
+@pytest.mark.parametrize("headers", [
+    ["Surname", "Passport No.", "Arrival Date"], ["SURNAME:", "Passport Number", "Date"],
+    ["姓", "护照号码：", "到达日期"], ["family_name", "doc_number", "travel_date"]])
+def test_arrival_list_headers_are_read_whatever_their_punctuation(headers):
+    from frontline.arrivals.imports import _header
+
+    assert sorted(_header(headers).values()) == ["doc_number", "family_name", "travel_date"]
 
 
 def test_a_retired_division_is_no_destination(tree):

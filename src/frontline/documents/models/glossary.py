@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontline.areas.models import Jurisdiction
 from frontline.core.models import ScopedModel
@@ -17,7 +18,8 @@ class GlossaryTerm(ScopedModel):
     hotline); otherwise each language lists approved equivalents and forbidden ones.
     """
 
-    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("office"),
+    jurisdiction = models.ForeignKey(Jurisdiction,
+                                     verbose_name=pgettext_lazy("foreign affairs office", "office"),
                                      on_delete=models.PROTECT, related_name="+")
     jurisdiction_code = models.CharField(_("division code"), max_length=12, editable=False)
     source = models.CharField(_("Chinese term"), max_length=100)
@@ -61,12 +63,14 @@ class MemorySegment(ScopedModel):
 
     jurisdiction_code = models.CharField(_("division code"), max_length=12, editable=False)
     language = models.CharField(_("language"), max_length=10)
-    source = models.TextField(_("source"))
+    source = models.TextField(pgettext_lazy("translation memory", "source"))
     target = models.TextField(_("translation"))
     source_key = models.CharField(max_length=64, editable=False)
     source_length = models.PositiveIntegerField(editable=False)
-    origin = models.ForeignKey("documents.Translation", verbose_name=_("from"), null=True,
-                               blank=True, on_delete=models.SET_NULL, related_name="+")
+    origin = models.ForeignKey("documents.Translation",
+                               verbose_name=pgettext_lazy("translation memory", "from"),
+                               null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontline.areas.models import Jurisdiction
 from frontline.core.models import ScopedModel
@@ -20,7 +21,8 @@ class OfficeProfile(ScopedModel):
     Without an uploaded seal, documents carry a drawn demo seal that says it is one.
     """
 
-    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("office"),
+    jurisdiction = models.ForeignKey(Jurisdiction,
+                                     verbose_name=pgettext_lazy("foreign affairs office", "office"),
                                      on_delete=models.PROTECT, related_name="+")
     jurisdiction_code = models.CharField(_("division code"), max_length=12, editable=False,
                                          unique=True)
@@ -82,7 +84,7 @@ class IssueBatch(ScopedModel):
                               default=BatchOutput.ZIP)
     status = models.CharField(_("status"), max_length=10, choices=BatchStatus.choices,
                               default=BatchStatus.QUEUED)
-    total = models.PositiveIntegerField(_("documents"), default=0)
+    total = models.PositiveIntegerField(pgettext_lazy("issue batch", "documents"), default=0)
     done = models.PositiveIntegerField(_("rendered"), default=0)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     file_path = models.CharField(_("file"), max_length=300, blank=True, editable=False)

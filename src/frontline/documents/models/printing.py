@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontline.areas.models import Jurisdiction, Place
 from frontline.core.models import ScopedModel
@@ -15,7 +16,8 @@ from frontline.documents.kinds import DocumentKind, language_name
 class PrintRun(ScopedModel):
     """One print run (印制): a kind, its languages, how many copies, for the office's stock."""
 
-    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("office"),
+    jurisdiction = models.ForeignKey(Jurisdiction,
+                                     verbose_name=pgettext_lazy("foreign affairs office", "office"),
                                      on_delete=models.PROTECT, related_name="+")
     jurisdiction_code = models.CharField(_("division code"), max_length=12, editable=False)
     kind = models.CharField(_("kind"), max_length=40, choices=DocumentKind.choices)

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontline.areas.models import Jurisdiction
 from frontline.core.models import RestrictedQuerySet, ScopedModel, scope_for
@@ -43,7 +44,8 @@ class TemplateQuerySet(RestrictedQuerySet):
 class DocumentTemplate(ScopedModel):
     """The office's Chinese source text of one document kind (模板), owned by a district."""
 
-    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("office"),
+    jurisdiction = models.ForeignKey(Jurisdiction,
+                                     verbose_name=pgettext_lazy("foreign affairs office", "office"),
                                      on_delete=models.PROTECT, related_name="+")
     jurisdiction_code = models.CharField(_("division code"), max_length=12, editable=False)
     kind = models.CharField(_("kind"), max_length=40, choices=DocumentKind.choices)
@@ -179,7 +181,7 @@ class TranslationRevision(ScopedModel):
 
     translation = models.ForeignKey(Translation, verbose_name=_("translation"),
                                     on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField(_("number"))
+    number = models.PositiveIntegerField(pgettext_lazy("revision", "number"))
     event = models.CharField(_("event"), max_length=20, choices=RevisionEvent.choices)
     title = models.CharField(_("title"), max_length=300, blank=True)
     segments = models.JSONField(_("segments"), default=list, blank=True)

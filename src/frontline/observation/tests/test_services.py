@@ -264,6 +264,38 @@ def test_ending_completed_issues_the_certificate_and_frees_the_room(tree, settin
     assert mail.email == "m.rossi@example.com" and "ended" in mail.subject
 
 
+def test_completed_is_refused_while_an_alert_is_not_closed(tree, settings, tmp_path):
+    """The certificate says the person stayed well: not while a fever is being dealt with."""
+    settings.MEDIA_ROOT = tmp_path
+    cert_template(tree)
+    observation = observe(tree, start=TODAY() - datetime.timedelta(days=14),
+                          preferred_language="en")
+    services.health_check_record(actor=tree.users["street"], observation=observation,
+                                 temperature="38.2", symptoms=["cough"])
+    fever, symptoms = Alert.objects.order_by("kind")
+    services.alert_acknowledge(actor=tree.users["community"], alert=fever)
+    services.alert_close(actor=tree.users["community"], alert=fever, note="doctor visited")
+    with pytest.raises(ValidationError, match="alert of this observation is not closed"):
+        services.observation_end(actor=tree.users["street"], observation=observation)
+    observation.refresh_from_db()
+    assert observation.status == ObservationStatus.ACTIVE and observation.certificate is None
+    services.alert_acknowledge(actor=tree.users["community"], alert=symptoms)
+    services.alert_close(actor=tree.users["community"], alert=symptoms, note="assessed, well")
+    services.observation_end(actor=tree.users["street"], observation=observation)
+    observation.refresh_from_db()
+    assert observation.status == ObservationStatus.COMPLETED and observation.certificate
+
+
+def test_another_end_with_a_reason_is_allowed_with_an_open_alert(tree):
+    observation = observe(tree)
+    services.health_check_record(actor=tree.users["street"], observation=observation,
+                                 temperature="39.0")
+    services.observation_end(actor=tree.users["street"], observation=observation,
+                             status="hospital", reason="taken to the designated hospital")
+    observation.refresh_from_db()
+    assert observation.status == "hospital"
+
+
 def test_completed_before_the_end_is_refused_and_early_needs_a_reason(tree):
     observation = observe(tree)
     with pytest.raises(ValidationError, match="runs until"):

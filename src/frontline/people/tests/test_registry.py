@@ -177,6 +177,21 @@ def test_recent_days_come_from_the_setting(tree, settings):
     assert selectors.person_list(actor=tree.users["district"], arrived_recently=True).count() == 0
 
 
+def test_the_recent_window_is_the_one_the_daily_figures_count(tree):
+    """"The past 14 days" are today and the 13 days before: the list, its flag and the daily
+    figure count the same people."""
+    from frontline.reports.computations import COMPUTATIONS
+
+    today = TODAY()
+    for days_ago in (0, 13, 14):
+        make_person(tree, family_name=f"AGO{days_ago}",
+                    arrived_on=today - datetime.timedelta(days=days_ago))
+    listed = selectors.person_list(actor=tree.users["district"], arrived_recently=True)
+    assert sorted(p.family_name for p in listed) == ["AGO0", "AGO13"]
+    counted = COMPUTATIONS["arrivals_recent"][1]("110101", today)
+    assert sum(counted.values()) == 2
+
+
 def test_overlapping_risk_entries_are_refused(tree):
     district = tree.jurisdictions["110101"]
     services.risk_country_set(actor=tree.users["district"], country="KR", jurisdiction=district,

@@ -103,6 +103,67 @@ def test_register_get_a_pass_and_edit_until_check_in(tree):
     assert client.post(edit_url, data).status_code == 409
 
 
+@pytest.mark.parametrize("lang", ["ru", "zh-hans", "de"])
+def test_the_edit_page_keeps_the_dates_in_languages_that_write_them_otherwise(tree, lang):
+    """A date input shows only ISO values: saving the page unchanged keeps every date."""
+    client = Client()
+    response = client.post(f"/portal/{lang}/register/",
+                           form_data(client, lang, doc_expiry="2031-04-30"))
+    assert response.status_code == 302
+    page = client.get(response["Location"] + "edit/").content.decode()
+    values = dict(re.findall(r'<input type="date" name="(\w+)" value="([^"]*)"', page))
+    assert values == {"travel_date": timezone.localdate().isoformat(),
+                      "birth_date": "1980-05-17", "doc_expiry": "2031-04-30"}, values
+    data = form_data(client, lang, seat="1A", doc_number="", **values)
+    data.pop("ft")
+    data.pop("transfer_point")
+    assert client.post(response["Location"] + "edit/", data).status_code == 302
+    arrival = Arrival.objects.get()
+    assert (arrival.seat, arrival.birth_date.isoformat(), arrival.doc_expiry.isoformat()) == \
+        ("1A", "1980-05-17", "2031-04-30")
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_every_mistake_is_shown_in_the_first_answer_with_the_first_one_focused(tree, lang):
+    client = Client()
+    data = form_data(client, lang, travel_date="", family_name="", doc_number="",
+                     birth_date="2999-01-01", commitment_signed=None, sensitive_consent=None)
+    response = client.post(f"/portal/{lang}/register/", data)
+    assert response.status_code == 200
+    errors = set(response.context["form"].errors)
+    assert {"travel_date", "family_name", "doc_number", "birth_date", "commitment_signed",
+            "sensitive_consent"} <= errors, errors
+    html = response.content.decode()
+    focused = re.findall(r"<(?:input|select|textarea)[^>]*\bautofocus\b[^>]*>", html)
+    assert len(focused) == 1 and 'name="travel_date"' in focused[0], focused
+    assert 'aria-label="' in re.search(r'<select name="visited_2"[^>]*>', html).group(0)
+    assert "<legend>" in re.search(r'<fieldset class="field group[^"]*"><legend>[^<]*</legend>'
+                                   r'<div class="choices"><div id="id_travel_mode"', html
+                                   ).group(0)
+    assert not Arrival.objects.exists()
+
+
+def test_the_language_links_keep_the_page_and_an_edit_clears_the_street(tree):
+    client = Client()
+    street = tree.jurisdictions["110101001"]
+    response = client.post("/portal/en/register/",
+                           form_data(client, "en", destination=street.code))
+    pass_url = response["Location"]
+    arrival = Arrival.objects.get()
+    assert arrival.destination == street
+    page = client.get(pass_url).content.decode()
+    french = pass_url.replace("/portal/en/", "/portal/fr/")
+    assert f'href="{french}" lang="fr"' in page
+    assert client.get(french).status_code == 200
+    assert 'viewBox="0 0' in page and '<svg width=' not in page  # the QR scales to its box
+    data = form_data(client, "en", destination="", doc_number="")
+    data.pop("ft")
+    data.pop("transfer_point")
+    assert client.post(pass_url + "edit/", data).status_code == 302
+    arrival.refresh_from_db()
+    assert arrival.destination is None
+
+
 def test_mrz_fills_the_document(tree):
     client = Client()
     number = passport_number()

@@ -133,6 +133,48 @@ def test_a_late_submission_is_marked_late(tree, report):
     assert unit.on_time is False
 
 
+def test_figures_changed_after_submission_must_be_submitted_again(tree, report):
+    run = services.run_snapshot(definition=report, day=timezone.localdate())
+    unit = sub(run, "110101001001")
+    values = {**unit.computed, "calls": 4}
+    services.submission_save(actor=tree.users["community"], submission=unit, values=values,
+                             submit=True)
+    unit.refresh_from_db()
+    first = unit.submitted_at
+    # Saved again unchanged: still submitted.
+    services.submission_save(actor=tree.users["community"], submission=unit, values=values)
+    unit.refresh_from_db()
+    assert unit.status == "submitted"
+    # Changed without submitting: no longer submitted, so not approvable.
+    services.submission_save(actor=tree.users["community"], submission=unit,
+                             values={**values, "calls": 9})
+    unit.refresh_from_db()
+    assert unit.status == "pending" and unit.values["calls"] == 9
+    with pytest.raises(ValidationError, match="Only submitted"):
+        services.submission_approve(actor=tree.users["street"], submission=unit)
+    services.submission_save(actor=tree.users["community"], submission=unit,
+                             values={**values, "calls": 9}, submit=True)
+    unit.refresh_from_db()
+    assert unit.status == "submitted" and unit.submitted_at >= first
+    page = tree.client("community")
+    response = page.post(f"/reports/submissions/{unit.pk}/", {
+        "action": "save", "version": unit.version,
+        **{f"v-{k}": v for k, v in {**unit.values, "calls": 5}.items()}}, follow=True)
+    assert "no longer submitted" in response.content.decode()
+
+
+def test_the_city_office_reads_the_districts_runs_and_another_district_does_not(tree, report):
+    from frontline.reports import selectors as report_selectors
+
+    run = services.run_snapshot(definition=report, day=timezone.localdate())
+    assert run in report_selectors.runs(actor=tree.users["city"])
+    assert run in report_selectors.runs(actor=tree.users["community"])  # it submits to it
+    assert run not in report_selectors.runs(actor=tree.users["district_west"])
+    assert tree.client("city").get(f"/reports/dashboard/?run={run.pk}").status_code == 200
+    assert tree.client("district_west").get(
+        f"/reports/dashboard/?run={run.pk}").status_code == 404
+
+
 def test_late_board_rates_never_exceed_100_when_units_change(tree, report):
     from frontline.areas.models import Jurisdiction
 
@@ -190,7 +232,7 @@ def test_the_bulletin_pdf_and_xlsx(tree, report, settings, tmp_path,
 
     book = load_workbook(tmp_path / bulletin.xlsx_path, read_only=True)
     rows = list(book.worksheets[0].iter_rows(values_only=True))
-    assert rows[0][0] == "division code" and len(rows) == 1 + 5
+    assert rows[0][0] == "区划代码" and len(rows) == 1 + 5
     assert Message.objects.filter(channel="email", email="chief@example.org").exists()
     with pytest.raises(PermissionDenied):
         bulletin_request(actor=tree.users["street"], run=run)
