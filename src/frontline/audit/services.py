@@ -22,6 +22,15 @@ _collected: contextvars.ContextVar[list[ChangeLogEntry] | None] = contextvars.Co
     "audit_collected_changes", default=None)
 
 
+def object_label(obj: Any) -> str:
+    """How the audit log names a record: its own `__str__`, or, for a model without one
+    ("Bulletin object (1)"), its verbose name and number ("daily bulletin #1")."""
+    text = str(obj)
+    if type(obj).__str__ is models.Model.__str__:
+        text = f"{obj._meta.verbose_name} #{obj.pk}"
+    return text
+
+
 @contextlib.contextmanager
 def change_records_together() -> Iterator[None]:
     """Within the block, `change_record` collects its entries and they are written in one
@@ -113,7 +122,7 @@ def change_record(
         event=event,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_repr=object_label(obj)[:200],
         jurisdiction_code=_scope_code(obj, jurisdiction_code),
         before=before,
         after=after,
@@ -137,7 +146,7 @@ def change_record_many(*, actor: Any, action: ChangeAction | str,
     action = ChangeAction(action)
     entries = [ChangeLogEntry(
         actor_id=actor_id, actor_label=label, request_id=request_id, action=action, event=event,
-        object_type=obj._meta.label_lower, object_id=str(obj.pk), object_repr=str(obj)[:200],
+        object_type=obj._meta.label_lower, object_id=str(obj.pk), object_repr=object_label(obj)[:200],
         jurisdiction_code=_scope_code(obj, None), before=None, after=after)
         for obj, after in items]
     ChangeLogEntry.objects.bulk_create(entries, batch_size=500)
@@ -164,7 +173,7 @@ def access_record(
         event=AccessEvent(event),
         object_type=object_type,
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=object_label(obj)[:200] if obj is not None else "",
         record_count=record_count,
         jurisdiction_code=jurisdiction_code,
         reason=reason,

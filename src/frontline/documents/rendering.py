@@ -233,13 +233,21 @@ def _attrs(language: str, cls: str = "") -> str:
             f'dir="{"rtl" if is_rtl(language) else "ltr"}"')
 
 
-def _parts_html(parts: list[tuple[str, bool]]) -> str:
+# A value (a date, a phone number, a room) set into right-to-left text is isolated, with its
+# direction taken from its first letter (left to right when it has none): otherwise the
+# Unicode bidirectional algorithm lays the groups of "010-0000-0000" or "2020-03-20" out from
+# right to left after Arabic or Persian words, and a reader dials or reads them reversed.
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def _parts_html(parts: list[tuple[str, bool]], rtl: bool = False) -> str:
     out = []
     for text, is_value in parts:
         if not is_value:
             out.append(escape(text))
         elif text:
-            out.append(escape(text))
+            out.append(f"{FIRST_STRONG_ISOLATE}{escape(text)}{POP_DIRECTIONAL_ISOLATE}" if rtl
+                       else escape(text))
         else:
             out.append('<span class="blank">&#8203;</span>')
     return "".join(out)
@@ -253,7 +261,7 @@ def _block_html(block: Block, language: str) -> str:
         # a bare label is written on a line to fill in.
         has_value = any(v for _lang, parts in pairs for _t, v in parts)
         spans = " ".join(
-            f'<span {_attrs(lang, "tr" if i else "")}>{_parts_html(parts)}</span>'
+            f'<span {_attrs(lang, "tr" if i else "")}>{_parts_html(parts, is_rtl(lang))}</span>'
             for i, (lang, parts) in enumerate(pairs))
         return f'<p class="field{" filled" if has_value else ""} end">{spans}</p>'
     out = []
@@ -263,7 +271,7 @@ def _block_html(block: Block, language: str) -> str:
             cls.append("first")
         if i == len(pairs) - 1:
             cls.append("end")
-        out.append(f'<p {_attrs(lang, " ".join(cls))}>{_parts_html(parts)}</p>')
+        out.append(f'<p {_attrs(lang, " ".join(cls))}>{_parts_html(parts, is_rtl(lang))}</p>')
     return "".join(out)
 
 
@@ -298,7 +306,8 @@ def article_html(item: RenderItem, index: int, assets: dict[str, tuple[bytes, st
             lines = [b.zh if side == "zh" else b.tr for b in signature]
             if lines and all(parts is not None for parts in lines):
                 out.append(f'<p {_attrs(s_lang, side)}>'
-                           + "<br/>".join(_parts_html(parts) for parts in lines) + "</p>")
+                           + "<br/>".join(_parts_html(parts, is_rtl(s_lang)) for parts in lines)
+                           + "</p>")
         out.append("</div>")
     if item.serial:
         out.append(f'<footer class="{"rtl" if is_rtl(lang) else "ltr"}">')

@@ -173,6 +173,17 @@ def incident_open(*, actor: Any, incident_type: str, severity: int, title: str,
     return incident
 
 
+def _duty_role(user: Any, prefixes: list[str]) -> str:
+    """The role a person on the duty roster holds at the incident's offices (the first, by
+    rank from the city down), for the list of who was told."""
+    held = [(len(a.scope_code), a.role) for a in user.active_roles()
+            if not a.place_id and a.scope_code in prefixes]
+    if held:
+        return min(held)[1]
+    roles = sorted(a.role for a in user.active_roles())
+    return roles[0] if roles else "district_staff"
+
+
 def _tell(actor: Any, incident: Incident, now: datetime.datetime) -> None:
     """Tell the people the notice rules name for this severity, and track acknowledgement."""
     from frontline.accounts.models import RoleAssignment
@@ -197,7 +208,7 @@ def _tell(actor: Any, incident: Incident, now: datetime.datetime) -> None:
         shortest = min((m for _u, _r, m in told.values()), default=30)
         for slot in on_duty(office_code=incident.jurisdiction_code[:6], at=now)[:2]:
             if slot.user.is_active and slot.user.pk not in told:
-                told[slot.user.pk] = (slot.user, "district_staff", shortest)
+                told[slot.user.pk] = (slot.user, _duty_role(slot.user, prefixes), shortest)
     except ImportError:  # pragma: no cover - the question desk is not installed
         pass
     for user, role, minutes in told.values():

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from frontline.core.models import get_in_scope
 from frontline.core.permissions import Action
 from frontline.core.views import ScopedListView, apply_validation_error, form_saved
+from frontline.documents.services.common import may
 from frontline.knowledge import selectors, services
 from frontline.knowledge.forms import BookletForm, FaqForm, NoteForm, PolicyForm, TrainingForm
 from frontline.knowledge.models import (
@@ -252,10 +253,13 @@ def faq_list(request):
 def faq_detail(request, pk: int):
     entry = selectors.faq_detail(actor=request.user, pk=pk)
     language = _language(request)
+    translations = list(services.faq_translation_state(entry).values())
+    for item in translations:  # the queue's page opens only for those whose area it is in
+        item.reachable = any(may(request.user, action, item.jurisdiction_code)
+                             for action in (Action.VIEW, Action.TRANSLATE))
     return render(request, "knowledge/faq_detail.html", {
         "entry": entry, "text": entry.text(language), "language": language,
-        "languages": Language.choices,
-        "translations": services.faq_translation_state(entry).values(), **_roles(request)})
+        "languages": Language.choices, "translations": translations, **_roles(request)})
 
 
 @login_required

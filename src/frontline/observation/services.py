@@ -808,13 +808,15 @@ def _issue_certificate(actor: Any, observation: Observation):
 
     person = observation.person
     document = person.documents.order_by("id").first()
+    # The nationality goes as its code, named in each language of the document; the place is
+    # the hotel, or for home observation the community, by their official names.
     context = {
-        "name": person.display_name, "nationality": person.nationality.name
-        if person.nationality else "—",
+        "name": person.display_name,
+        "nationality": str(person.nationality.code) if person.nationality else "—",
         "document_masked": document.number_masked if document else "—",
         "start_date": observation.start_date, "end_date": observation.ended_on,
         "hotel": observation.hotel.display_name if observation.hotel_id else
-        _("home observation"),
+        observation.jurisdiction.name,
         "jurisdiction_code": observation.jurisdiction_code,
     }
     return document_issue(actor=actor, kind=DocumentKind.END_CERTIFICATE, person=None,

@@ -162,3 +162,16 @@ def test_change_records_together_writes_once_at_the_end_and_nothing_on_error(tre
     # Outside a block, each entry is written at once.
     change_record(actor=actor, action="event", obj=place, event="test.alone")
     assert ChangeLogEntry.objects.filter(event="test.alone").exists()
+
+
+def test_a_record_without_its_own_name_is_named_by_its_kind_and_number():
+    from django.utils import translation
+
+    from frontline.audit.services import object_label
+    from frontline.observation.models import HealthCheck
+    from frontline.people.models import Person
+
+    with translation.override("en"):
+        assert object_label(HealthCheck(pk=5)) == "health check #5"
+    person = Person(family_name="ROSSI", given_names="Mario")
+    assert object_label(person) == str(person)

@@ -118,3 +118,19 @@ def test_every_periodic_job_can_be_imported_and_run_once(db):
     out = StringIO()
     call_command("periodic", "--once", stdout=out)
     assert out.getvalue().count("\n") == len(jobs)
+
+
+def test_no_template_has_inline_styles():
+    """The Content-Security-Policy allows stylesheets from the site only (`style-src 'self'`):
+    a `style` attribute or element in a page is ignored by the browser, so what it was for (a
+    line break kept, a table that scrolls) silently does not happen. Classes instead."""
+    import re
+    from pathlib import Path
+
+    import frontline
+
+    root = Path(frontline.__file__).resolve().parent
+    found = [f"{path.relative_to(root)}: {match.group(0)}"
+             for path in sorted(root.glob("**/templates/**/*.html"))
+             for match in re.finditer(r"<style\b|\sstyle=\"", path.read_text())]
+    assert found == []

@@ -115,13 +115,32 @@ def document_issue(*, actor: Any, kind: str, person: Any, language: str,
     return document
 
 
+def _known_language(value: str) -> str | None:
+    """A language code as people write it ("zh", "it-IT", "ZH_TW") as one of ours, or None."""
+    known = {SOURCE_LANGUAGE, *target_languages()}
+    code = str(value or "").strip().lower().replace("_", "-")
+    if code in known:
+        return code
+    if code in ("zh", "zh-cn", "zh-sg", "zh-hans-cn"):
+        return "zh-hans" if "zh-hans" in known else None
+    if code in ("zh-tw", "zh-hk", "zh-mo", "zh-hant-tw"):
+        return "zh-hant" if "zh-hant" in known else None
+    base = code.split("-")[0]
+    return base if base in known and not base.startswith("zh") else None
+
+
 def _batch_language(policy: str, item: dict[str, Any], person: Any) -> str:
+    """The item's language: a language the item names must be one we print (else the item
+    is refused, naming it); a person's preference we do not print falls back to English."""
     if policy != "person":
         return policy
-    wanted = (item.get("language") or (item.get("context") or {}).get("language")
-              or getattr(person, "preferred_language", "") or "en")
-    wanted = str(wanted).lower()
-    return wanted if wanted == SOURCE_LANGUAGE or wanted in target_languages() else "en"
+    named = item.get("language") or (item.get("context") or {}).get("language")
+    if named:
+        language = _known_language(named)
+        if language is None:
+            raise ValidationError(_("unknown language “%(code)s”") % {"code": str(named)[:20]})
+        return language
+    return _known_language(getattr(person, "preferred_language", "")) or "en"
 
 
 def document_issue_batch(*, actor: Any, kind: str, items: list[dict[str, Any]],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,8 @@ def clean_context(spec: KindSpec, context: dict[str, Any]) -> dict[str, Any]:
     if missing:
         raise ValidationError(_("missing values: %(names)s")
                               % {"names": ", ".join("{" + k + "}" for k in missing)})
+    if out.get("start_date") and out.get("end_date") and out["end_date"] < out["start_date"]:
+        raise ValidationError(_("the last day is before the first day"))
     return out
 
 
@@ -138,8 +141,23 @@ def values_for(spec: KindSpec, context: dict[str, Any], language: str, *, serial
             raw = office_phone
         if raw and key in DATE_PLACEHOLDERS:
             raw = format_date(_as_date(raw), language)
+        elif key == "nationality" and _COUNTRY_CODE.fullmatch(str(raw)):
+            raw = _country_name(str(raw), language)
         values[key] = str(raw or "")
     return values
+
+
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+
+
+def _country_name(code: str, language: str) -> str:
+    """A country given by its code, named in the document's language (each language part of
+    a bilingual document names it in its own language, whoever issues it)."""
+    from django.utils import translation
+    from django_countries import countries
+
+    with translation.override(language):
+        return str(countries.name(code) or code)
 
 
 # -- templates, translations and the seal -----------------------------------------------------

@@ -51,6 +51,17 @@ MAX_SEGMENT_CHARS = 4000
 MAX_COMMENT_CHARS = 2000
 
 
+def _translated_language_name(code: str) -> str:
+    """The language's name in the reader's language (英语 in a Chinese sentence), for
+    messages; the language's own name where Django has no translated one."""
+    from django.utils.translation import get_language_info
+
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return language_name(code)
+
+
 # -- glossary rules and checks ---------------------------------------------------------------
 
 def glossary_rules(jurisdiction_code: str) -> list[GlossaryRule]:
@@ -236,7 +247,7 @@ def faq_text_submit(*, actor: Any, jurisdiction: Jurisdiction, template: Documen
             raise ValidationError({"answer": _(
                 "The %(language)s answer has %(m)s paragraphs and the Chinese one %(n)s: "
                 "it is translated paragraph by paragraph.") % {
-                    "language": language_name(language), "m": len(segments) - 1,
+                    "language": _translated_language_name(language), "m": len(segments) - 1,
                     "n": len(source_segments) - 1}})
         targets[language] = segments
     with transaction.atomic():

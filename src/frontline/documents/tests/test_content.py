@@ -84,3 +84,29 @@ def test_demo_loads_everything_waiting_for_review_and_twice_changes_nothing(tree
     assert counts == (DocumentTemplate.objects.count(), Translation.objects.count(),
                       PrintRun.objects.count(), GlossaryTerm.objects.count())
     assert "132 translations waiting for review" in out.getvalue()
+
+
+def test_a_nationality_given_as_a_code_is_named_in_each_language_of_the_document():
+    import datetime
+
+    from frontline.documents.kinds import kind_spec
+    from frontline.documents.services.preparing import values_for
+
+    spec = kind_spec(DocumentKind.END_CERTIFICATE)
+    names = {language: values_for(spec, {"nationality": "IT", "hotel": "东城宾馆"}, language,
+                                  serial="x", issued_on=datetime.date(2026, 11, 30),
+                                  office_phone="")["nationality"]
+             for language in ("zh-hans", "en", "fr", "ar")}
+    assert names == {"zh-hans": "意大利", "en": "Italy", "fr": "Italie", "ar": "إيطاليا"}
+    typed = values_for(spec, {"nationality": "Italienisch"}, "en", serial="x",
+                       issued_on=datetime.date(2026, 11, 30), office_phone="")
+    assert typed["nationality"] == "Italienisch"  # typed by hand: printed as typed
+
+
+def test_the_certificate_no_longer_says_centralised_whatever_the_observation():
+    """It is issued for home observation too: the wording says medical observation."""
+    content = Path(__file__).resolve().parents[1] / "content"
+    source = json.loads((content / "zh-hans.json").read_text())["observation_end_certificate"]
+    assert "集中" not in source["body"]
+    english = json.loads((content / "en.json").read_text())["observation_end_certificate"]
+    assert not any("centralised" in s for s in english["segments"])

@@ -182,3 +182,24 @@ def test_rtl_names_print_on_a_certificate_and_overrides_do_not(tree, template, t
         text = pdf_text(path, page=page)
         for word in values[language]["name"].replace("\u200c", " ").split():
             assert word in text, (language, word, text[:300])
+
+
+@pytest.mark.parametrize("language", ["ar", "fa", "en"])
+def test_values_in_right_to_left_text_are_isolated(tree, template, tmp_path, language):
+    """A value set into Arabic or Persian text ("010-0000-0000", "12-3") is laid out with its
+    groups reversed by the bidirectional algorithm unless it is isolated (first strong
+    isolate: left to right when it has no letter); left-to-right text needs nothing."""
+    translate(tree, template, language)
+    values = issuing.clean_context(template.spec, {
+        "jurisdiction_code": "110101001", "name": "SMITH John", "document_number": "E12345678",
+        "start_date": "2020-03-20", "end_date": "2020-04-03"})
+    item = issuing.render_item(issuing.prepare_text(template, language), language=language,
+                               bilingual=True, context=values, serial="110101-2026-0000001",
+                               issued_on=issuing.timezone.localdate())
+    html, _assets = rendering.document_html([item])
+    isolated = f"\u2068{values['document_masked']}\u2069"
+    assert (isolated in html) == (language != "en")
+    assert html.count(isolated) == (1 if language != "en" else 0)  # not in the Chinese part
+    path = tmp_path / "values.pdf"
+    path.write_bytes(rendering.render_pdf([item]))
+    assert values["document_masked"] in pdf_text(path, page=1)

@@ -184,7 +184,7 @@ def test_batch_language_per_person_and_one_pdf(tree, template,
                                                django_capture_on_commit_callbacks):
     items = [{"person": None, "context": context(name="A"), "language": "en"},
              {"person": None, "context": context(name="B"), "language": "zh-hans"},
-             {"person": None, "context": context(name="C"), "language": "xx"}]  # → English
+             {"person": None, "context": context(name="C"), "language": "EN_gb"}]  # → en
     with django_capture_on_commit_callbacks(execute=True):
         batch = services.document_issue_batch(actor=tree.users["street"], kind=CERT,
                                               items=items, output="pdf")
@@ -209,6 +209,20 @@ def test_a_bad_item_refuses_the_whole_batch(tree, template):
                                       language_policy="en")
     messages = " ".join(info.value.messages)
     assert "item 3" in messages and "item 4" in messages
+    assert not IssueBatch.objects.exists() and not IssuedDocument.objects.exists()
+
+
+def test_an_unknown_language_or_an_end_before_the_start_refuses_the_batch(tree, template):
+    items = [{"person": None, "context": context(name="A"), "language": "xx"},
+             {"person": None, "context": context(name="B", start_date="2020-04-20",
+                                                 end_date="2020-04-03")},
+             {"person": None, "context": context(name="C"), "language": "zh"}]
+    with pytest.raises(ValidationError) as info:
+        services.document_issue_batch(actor=tree.users["street"], kind=CERT, items=items)
+    messages = " ".join(info.value.messages)
+    assert "item 1: unknown language “xx”" in messages
+    assert "item 2: the last day is before the first day" in messages
+    assert "item 3" not in messages  # "zh" is Simplified Chinese
     assert not IssueBatch.objects.exists() and not IssuedDocument.objects.exists()
 
 

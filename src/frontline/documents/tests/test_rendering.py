@@ -74,14 +74,14 @@ def every_script_pdf(certificate, tmp_path):
 
 # Words each page must show, in its own script (taken from the translations themselves).
 EXPECTED = {
-    "zh-hans": ["结束观察期证明", "集中医学观察", "北京市东城区人民政府外事办公室"],
-    "zh-hant": ["結束觀察期證明", "集中醫學觀察", "東城區人民政府外事辦公室"],
-    "ja": ["医学観察期間終了証明書", "集中医学観察", "東城区人民政府外事弁公室"],
-    "ko": ["의학 관찰 종료 증명서", "집중 의학 관찰", "둥청구 인민정부 외사판공실"],
+    "zh-hans": ["结束观察期证明", "接受医学观察", "北京市东城区人民政府外事办公室"],
+    "zh-hant": ["結束觀察期證明", "接受醫學觀察", "東城區人民政府外事辦公室"],
+    "ja": ["医学観察期間終了証明書", "医学観察を受けました", "東城区人民政府外事弁公室"],
+    "ko": ["의학 관찰 종료 증명서", "의학 관찰을 받았습니다", "둥청구 인민정부 외사판공실"],
     "ru": ["Справка об окончании медицинского наблюдения", "Дунчэн"],
     "ar": ["شهادة انتهاء الملاحظة الطبية", "دونغتشنغ"],
-    "fa": ["گواهی پایان", "مراقبت پزشکی متمرکز"],
-    "en": ["Certificate of the End of Medical Observation", "centralised medical observation"],
+    "fa": ["گواهی پایان", "مراقبت پزشکی"],
+    "en": ["Certificate of the End of Medical Observation", "underwent medical observation"],
 }
 
 

@@ -393,6 +393,19 @@ def test_whoever_is_on_duty_is_told(tree):
     assert IncidentNotice.objects.filter(incident=incident, user=tree.users["district"]).exists()
 
 
+def test_the_leader_on_duty_is_listed_as_the_leader(tree):
+    from frontline.helpdesk import services as helpdesk
+
+    now = timezone.now()
+    helpdesk.duty_slot_create(actor=tree.users["district"], jurisdiction=tree.jurisdictions["110101"],
+                              user=tree.users["leader"], position="primary",
+                              starts_at=now - datetime.timedelta(hours=1),
+                              ends_at=now + datetime.timedelta(hours=8))
+    incident = open_incident(tree)
+    notice = IncidentNotice.objects.get(incident=incident, user=tree.users["leader"])
+    assert notice.role == "district_leader"
+
+
 def test_the_open_form_takes_the_area_from_where_it_was_opened(tree):
     url = reverse("incidents:incident_open") + "?source=health+alert&code=110101001&title=X"
     form = tree.client("street").get(url).context["form"]

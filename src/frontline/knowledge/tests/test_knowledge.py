@@ -193,10 +193,27 @@ def test_faq_texts_go_through_the_document_workflow(tree):
     assert entry.template_id == template.pk and template.translations.count() == 1
 
 
+def test_the_translation_queue_link_is_shown_only_to_those_it_opens_for(tree):
+    entry = make_faq(tree, published=False)
+    entry = services.faq_submit(actor=tree.users["district"], entry=entry)
+    (translation,) = entry.template.translations.all()
+    url = f"/documents/translations/{translation.pk}/"
+    for user, reachable in (("translator", True), ("district", True), ("community", False),
+                            ("hotel", False)):
+        client = tree.client(user)
+        page = client.get(f"/knowledge/faq/{entry.pk}/").content.decode()
+        assert (url in page) == reachable, user
+        assert client.get(url).status_code == (200 if reachable else 404), user
+
+
 def test_faq_translation_must_follow_the_paragraphs(tree):
     entry = make_faq(tree, published=False, answer_zh="第一段。\n第二段。",
                      answer_en="One paragraph only.")
-    with pytest.raises(ValidationError, match="paragraph by paragraph"):
+    with pytest.raises(ValidationError, match="The English answer has 1 paragraphs"):
+        services.faq_submit(actor=tree.users["district"], entry=entry)
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match="英语答案"):
         services.faq_submit(actor=tree.users["district"], entry=entry)
     entry.refresh_from_db()
     assert entry.state == FaqState.DRAFT and entry.template_id is None

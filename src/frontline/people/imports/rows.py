@@ -383,8 +383,8 @@ def row_parse(line: int, cells: dict[str, str], ctx: RowContext
                                    % {"value": part.strip()}))
                 elif category not in categories:
                     categories.append(category)
-        else:
-            categories.append(Category.OTHER)
+        # No category: none is added to a person already registered; a new one gets
+        # "other" when inserted (imports/upsert.py).
     elif ctx.kind == ImportKind.LODGERS:
         categories.append(Category.HOTEL_LODGER)
     elif ctx.kind == ImportKind.SCHOOL:

@@ -39,6 +39,7 @@ from frontline.people.imports.rows import (
     row_parse,
 )
 from frontline.people.models import (
+    Category,
     IdentityDocument,
     ImportJob,
     ImportKind,
@@ -635,7 +636,7 @@ class UpsertRun:
 
             bulk_insert(IdentityDocument, documents())
             bulk_insert(PersonCategory, ({"person_id": e.person["id"], "category": c}
-                                         for e in pending.values() for c in sorted(e.categories)))
+                                         for e in pending.values() for c in _new_categories(e)))
             bulk_insert(PersonNameGram, ({"person_id": e.person["id"], "gram": g}
                                          for e in pending.values()
                                          for g in names.cjk_grams(e.person["name_zh"],
@@ -646,7 +647,7 @@ class UpsertRun:
 
             def created_entries():
                 for entry, person, row in entries_of_new:
-                    after = {**fast_snapshot(person), "categories": sorted(entry.categories),
+                    after = {**fast_snapshot(person), "categories": _new_categories(entry),
                              "document": {"doc_type": row.doc_type,
                                           "issuing_country": row.doc_country,
                                           "number": row.number_masked}}
@@ -705,3 +706,9 @@ class UpsertRun:
             "object_id": str(person["id"]), "object_repr": person_repr(person)[:200],
             "jurisdiction_code": person["jurisdiction_code"], "before": before, "after": after,
         }
+
+
+def _new_categories(entry: Any) -> list[str]:
+    """A new person's categories: those their rows named, or "other" when none did (a row
+    with no category adds none to a person already registered)."""
+    return sorted(entry.categories) or [Category.OTHER.value]

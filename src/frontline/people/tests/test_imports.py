@@ -947,3 +947,20 @@ def test_an_abandoned_prefetching_reader_is_stopped(tmp_path, monkeypatch):
     assert next(reader)[0] == 1
     reader.close()
     assert set(multiprocessing.active_children()) <= before
+
+
+def test_a_row_without_category_adds_none_to_someone_registered_and_other_to_someone_new(
+        tree, capture):
+    rows = [resident(category=""), resident(doc_number="NEW12345", family_name="NEU",
+                                            category="")]
+    job = confirm(tree, "street", upload(tree, "street", "r.csv", csv_bytes(
+        table(RESIDENT_FIELDS, rows[:1])), capture=capture), "all", capture)
+    assert job.status == ImportStatus.DONE
+    known = Person.objects.get(family_name="MÜLLER")
+    assert set(known.categories) == {"other"}  # new then: "other"
+    PersonCategory.objects.filter(person=known).update(category="permanent_resident")
+    job = confirm(tree, "street", upload(tree, "street", "r2.csv", csv_bytes(
+        table(RESIDENT_FIELDS, rows)), capture=capture), "all", capture)
+    assert job.status == ImportStatus.DONE
+    assert set(Person.objects.get(pk=known.pk).categories) == {"permanent_resident"}
+    assert set(Person.objects.get(family_name="NEU").categories) == {"other"}
