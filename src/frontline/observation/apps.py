@@ -40,8 +40,15 @@ class ObservationConfig(AppConfig):
                  f"{o.get_status_display()}", reverse("observation:observation_detail", args=[o.pk]))
                 for o in observations]
         active = any(o.status == ObservationStatus.ACTIVE for o in observations)
+        # Observed now by another office (transferred there): say so, without its details,
+        # rather than "never under observation" and a start that would be refused.
+        elsewhere = not active and Observation.objects.filter(  # scoped-ok: only whether
+            person=person, status=ObservationStatus.ACTIVE).exists()
+        if elsewhere:
+            rows.append((_("Under observation now, by another community or office."), ""))
         actions = []
-        if not active and user.scope_for(Action.CHANGE).covers_code(person.jurisdiction_code):
+        if not (active or elsewhere or person.merged_into_id) and user.scope_for(
+                Action.CHANGE).covers_code(person.jurisdiction_code):
             actions.append((_("Start observation"),
                             reverse("observation:observation_start") + f"?person={person.pk}"))
         return {"title": _("Medical observation"), "rows": rows, "actions": actions,

@@ -187,8 +187,10 @@ def check_grid(*, actor: Any, hotel: int | None = None, floor: int | None = None
         for check in HealthCheck.objects.filter(  # scoped-ok: observations in scope
                 observation__in=observations, day__in=days):
             done[(check.observation_id, check.day, check.slot)] = check
+    # An observation past its end (not ended yet) has no check to take: it is to be ended.
     return [{"observation": o, "day": slots[o.pk][0], "slot": slots[o.pk][1],
-             "check": done.get((o.pk, *slots[o.pk]))} for o in observations]
+             "check": done.get((o.pk, *slots[o.pk]))} for o in observations
+            if o.start_date <= slots[o.pk][0] <= o.end_date]
 
 
 def office_board(*, actor: Any, now: datetime.datetime | None = None) -> list[dict[str, Any]]:

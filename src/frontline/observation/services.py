@@ -216,6 +216,9 @@ def observation_start(*, actor: Any, person: Any, kind: str, jurisdiction: Juris
         raise ValidationError({"start_date": _("The start is more than 60 days ago.")})
     with transaction.atomic():
         person = get_in_scope(Person, actor, Action.VIEW, pk=person.pk)
+        if person.merged_into_id:
+            raise ValidationError(_("This record was merged into another one: start the "
+                                    "observation from the record kept."))
         jurisdiction = get_in_scope(Jurisdiction, actor, Action.VIEW, pk=jurisdiction.pk)
         if hotel is not None:
             hotel = _hotel(actor, hotel, Action.VIEW)

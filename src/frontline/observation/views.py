@@ -4,6 +4,8 @@ transfers, policies, the retention purge, and the person's own self-report page.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
@@ -280,7 +283,7 @@ def hotel_detail(request, pk: int):
     return render(request, "observation/hotel_detail.html", {
         "hotel": hotel, "work": selectors.hotel_worklist(actor=user, hotel=hotel),
         "floors": selectors.room_grid(actor=user, hotel=hotel), "can_change": can_change,
-        "room_form": RoomForm(), "statuses": RoomStatus.choices,
+        "room_form": RoomForm(), "statuses": RoomStatus.choices, "today": timezone.localdate(),
     })
 
 
@@ -330,25 +333,35 @@ def check_grid(request):
     hotel = selectors.hotel_in_scope(actor=user, pk=hotel_id) if hotel_id else None
     kind = "" if hotel else ObservationKind.HOME
     rows = selectors.check_grid(actor=user, hotel=hotel_id, floor=floor, code=code, kind=kind)
+    refused: dict[int, dict[str, Any]] = {}
     if request.method == "POST":
-        recorded, problems = 0, []
+        recorded = 0
         for row in rows:
             o = row["observation"]
             value = request.POST.get(f"t-{o.pk}", "").strip()
             if not value or row["check"] is not None:
                 continue
+            symptoms = request.POST.getlist(f"s-{o.pk}")
             try:
                 _check, created = services.health_check_record(
-                    actor=user, observation=o, temperature=value,
-                    symptoms=request.POST.getlist(f"s-{o.pk}"))
+                    actor=user, observation=o, temperature=value, symptoms=symptoms)
                 recorded += created
             except ValidationError as exc:
-                problems.append(f"{o.person.latin_name}: {'; '.join(exc.messages)}")
+                refused[o.pk] = {"value": value[:10], "symptoms": symptoms,
+                                 "error": "; ".join(exc.messages)}
         if recorded:
             messages.success(request, _("%(n)s checks recorded.") % {"n": recorded})
-        for problem in problems:
-            messages.error(request, problem)
-        return redirect(request.get_full_path())
+        if not refused:
+            return redirect(request.get_full_path())
+        # Refused rows keep what was typed, with the reason on the row; the rest are saved.
+        messages.error(request, ngettext(
+            "%(n)s check was not recorded: see the marked row.",
+            "%(n)s checks were not recorded: see the marked rows.", len(refused))
+            % {"n": len(refused)})
+        rows = selectors.check_grid(actor=user, hotel=hotel_id, floor=floor, code=code,
+                                    kind=kind)
+        for row in rows:
+            row["refused"] = refused.get(row["observation"].pk)
     return render(request, "observation/check_grid.html", {
         "rows": rows, "hotel": hotel, "floor": floor, "code": code,
         "symptoms": Symptom.choices,

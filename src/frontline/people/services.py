@@ -188,6 +188,9 @@ def person_update(*, actor: Any, person: Person, expected_version: int | None = 
         raise TypeError(f"unknown person fields {sorted(unknown)}")
     with transaction.atomic():
         person = get_in_scope(Person, actor, Action.CHANGE, for_update=True, pk=person.pk)
+        if person.merged_into_id:
+            raise ValidationError(_("This record was merged into another one: change the "
+                                    "record kept."))
         if expected_version is not None and person.version != expected_version:
             raise StaleEdit(_("Someone else changed this record while you were editing it. "
                               "Reload it and make your change again."), code="stale")

@@ -170,7 +170,9 @@ def person_edit(request, pk: int):
 def person_detail(request, pk: int):
     person = selectors.person_detail(actor=request.user, pk=pk)
     user = request.user
-    can_change = user.scope_for(Action.CHANGE).covers_code(person.jurisdiction_code)
+    # A record merged into another is kept for its history: changes go to the one kept.
+    can_change = (user.scope_for(Action.CHANGE).covers_code(person.jurisdiction_code)
+                  and not person.merged_into_id)
     history = change_list(actor=user, object_type="people.person").filter(
         object_id=str(person.pk))[:20] if user.can(Action.VIEW_AUDIT) else []
     return render(request, "people/person_detail.html", {
@@ -225,6 +227,8 @@ def document_add(request, pk: int):
 @login_required
 def document_reveal(request, pk: int):
     document = get_in_scope(IdentityDocument, request.user, Action.VIEW, pk=pk)
+    if not request.user.scope_for(Action.REVEAL).covers_code(document.jurisdiction_code):
+        raise PermissionDenied(_("Your role may not reveal document numbers."))  # before asking
     form = RevealForm(request.POST or None)
     number = None
     if request.method == "POST" and form.is_valid():

@@ -26,6 +26,9 @@ def test_hotel_checks_a_floor_and_closes_the_alert(page, live_tree):
     page.fill(f"input[name=t-{well.pk}]", "36.5")
     page.keyboard.press("Tab")
     page.fill(f"input[name=t-{feverish.pk}]", "38.6")
+    # The symptoms are one Tab further, folded: Enter opens them.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     page.check(f"input[name=s-{feverish.pk}][value=cough]")
     page.click("main button[type=submit]")
     expect(page.locator("#grid")).to_contain_text("38.6")  # the saved grid came back

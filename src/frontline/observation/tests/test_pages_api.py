@@ -52,11 +52,26 @@ def test_check_grid_records_a_floor_in_one_go(tree):
     assert client.get(url).status_code == 200
     data = {f"t-{guests[0].pk}": "36.5", f"t-{guests[1].pk}": "38.4",
             f"s-{guests[1].pk}": ["cough"], f"t-{guests[2].pk}": "99"}
-    client.post(url, data)
+    refused = client.post(url, data)
     assert HealthCheck.objects.count() == 2
     assert Alert.objects.filter(observation=guests[1]).count() == 2
+    # The refused row comes back with what was typed and the reason on it.
+    html = refused.content.decode()
+    assert refused.status_code == 200
+    assert f'name="t-{guests[2].pk}"' in html and 'value="99"' in html
+    assert f'id="e-{guests[2].pk}"' in html and 'aria-invalid="true"' in html
     client.post(url, data)  # the same again: nothing twice
     assert HealthCheck.objects.count() == 2
+
+
+def test_the_grid_leaves_out_observations_past_their_end(tree):
+    room, other = make_room(tree, "204"), make_room(tree, "205")
+    past = observe(tree, family_name="PAST", kind="centralised", room=room,
+                   start=timezone.localdate() - datetime.timedelta(days=20))
+    current = observe(tree, family_name="NOW", kind="centralised", room=other)
+    url = reverse("observation:check_grid") + f"?hotel={tree.places['hotel'].pk}"
+    html = tree.client("hotel").get(url).content.decode()
+    assert f'name="t-{current.pk}"' in html and f'name="t-{past.pk}"' not in html
 
 
 def test_api_start_check_and_bulk(tree):
@@ -159,3 +174,10 @@ def test_a_checked_in_arrival_is_offered_for_observation_with_the_sorting_prefil
     assert observation.source == f"arrival:{arrival.reference}"
     assert arrival not in list(client.get(reverse("observation:arrivals_to_observe")
                                           ).context["rows"])
+
+
+def test_an_observation_past_its_end_is_marked_on_the_due_list(tree):
+    past = observe(tree, start=timezone.localdate() - datetime.timedelta(days=20))
+    page = tree.client("street").get("/observation/due/").content.decode()
+    assert past.person.display_name in page
+    assert page.count("past its end: not ended yet") == 1

@@ -222,6 +222,19 @@ def test_a_transfer_takes_effect_when_the_receiver_accepts(tree):
     assert observation not in Observation.objects.restrict(street, "view")
 
 
+def test_after_a_transfer_the_persons_page_says_observed_elsewhere(tree):
+    observation = observe(tree)
+    street, street2 = tree.users["street"], tree.users["street2"]
+    services.observation_transfer_request(actor=street, observation=observation,
+                                          to=tree.jurisdictions["110101002"],
+                                          reason="moved in with relatives")
+    services.observation_transfer_accept(actor=street2, observation=observation)
+    page = tree.client("street").get(f"/people/{observation.person_id}/").content.decode()
+    assert "Under observation now, by another community or office." in page
+    assert "Never under observation." not in page
+    assert f"/observation/start/?person={observation.person_id}" not in page
+
+
 def test_a_transfer_to_a_retired_division_is_refused(tree):
     from frontline.areas.models import Jurisdiction
 

@@ -293,3 +293,22 @@ def test_hotel_staff_see_their_hotels_stays(tree):
                                   place=tree.places["hotel"], check_in=timezone.now())
     assert list(LodgingStay.objects.restrict(tree.users["hotel"], "view")) == [stay]
     assert not LodgingStay.objects.restrict(tree.users["registrar"], "view").exists()
+
+
+def test_a_merged_record_offers_no_changes_and_refuses_them(tree):
+    from frontline.observation import services as observation_services
+
+    keep = make_person(tree, family_name="KEEP")
+    duplicate = make_person(tree, family_name="DUPLICATE")
+    services.person_merge(actor=tree.users["district"], keep=keep, duplicate=duplicate)
+    duplicate.refresh_from_db()
+    page = tree.client("street").get(f"/people/{duplicate.pk}/").content.decode()
+    assert f"/people/{duplicate.pk}/edit/" not in page and "Start observation" not in page
+    assert f"/people/{keep.pk}/edit/" in tree.client("street").get(
+        f"/people/{keep.pk}/").content.decode()
+    with pytest.raises(ValidationError, match="merged into another one"):
+        services.person_update(actor=tree.users["street"], person=duplicate, address="x")
+    with pytest.raises(ValidationError, match="merged into another one"):
+        observation_services.observation_start(
+            actor=tree.users["street"], person=duplicate, kind="home",
+            jurisdiction=tree.jurisdictions["110101001001"], start_date=TODAY())

@@ -86,6 +86,10 @@ def test_reveal_page_logs(tree):
     street = tree.client("street").post(reverse("people:document_reveal",
                                                 kwargs={"pk": doc.pk}), {"reason": "x y z w"})
     assert street.status_code == 403
+    # ... and is not asked for a reason first.
+    assert tree.client("street").get(reverse("people:document_reveal",
+                                             kwargs={"pk": doc.pk})).status_code == 403
+    assert AccessLogEntry.objects.count() == 1
 
 
 def test_list_shows_masked_numbers_only(tree):
