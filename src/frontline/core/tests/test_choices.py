@@ -37,3 +37,16 @@ def test_a_form_validates_and_renders_with_them():
         assert not form.is_valid() and "country" in form.errors
         html = str(form["country"])
         assert '<option value="IT">Italy</option>' in html
+
+
+def test_country_names_the_library_gets_wrong_are_corrected():
+    from django.utils import translation
+    from django_countries import countries
+
+    with translation.override("zh-hans"):
+        names = {code: countries.name(code) for code in ("NP", "TJ", "WS", "AS", "TW", "HK",
+                                                          "MO", "IT")}
+    assert names == {"NP": "尼泊尔", "TJ": "塔吉克斯坦", "WS": "萨摩亚", "AS": "美属萨摩亚群岛",
+                     "TW": "中国台湾", "HK": "中国香港", "MO": "中国澳门", "IT": "意大利"}
+    with translation.override("en"):
+        assert (countries.name("NR"), countries.name("BS")) == ("Nauru", "Bahamas")
