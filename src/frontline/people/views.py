@@ -185,6 +185,7 @@ def person_detail(request, pk: int):
         "document_form": DocumentForm(), "travel_form": TravelForm(),
         "stay_form": StayForm(actor=user), "reveal_form": RevealForm(),
         "history": history, "recent_days": selectors.recent_days(),
+        "preferred_language": _language_name(person.preferred_language),
         "panels": _app_panels(user, person),
     })
 
@@ -412,3 +413,15 @@ def person_request(request, pk: int, kind: str):
             return redirect("people:person_detail", pk=person.pk)
     return render(request, "people/person_request.html",
                   {"person": person, "form": form, "kind": kind})
+
+
+def _language_name(code: str) -> str:
+    """A language code in words, in the reader's language ("意大利语 (it)")."""
+    from django.utils.translation import get_language_info
+
+    if not code:
+        return ""
+    try:
+        return f"{get_language_info(code)['name_translated']} ({code})"
+    except KeyError:
+        return code

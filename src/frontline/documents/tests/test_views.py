@@ -93,7 +93,14 @@ def test_memory_suggestions_are_offered_on_the_edit_page(tree):
     page = tree.client("translator").get(reverse("documents:translation_edit",
                                                  kwargs={"pk": item.pk}))
     assert page.context["rows"][0]["suggestions"][0].target == CERT_EN[1]
-    assert 'data-fill="id_seg_0"' in page.content.decode()
+    html = page.content.decode()
+    assert 'data-fill="id_seg_0"' in html
+    assert 'aria-label="segment 1 · English" aria-describedby="src-1"' in html
+    # The approved translation itself is not offered its own text.
+    approved = template.translations.get(language="en")
+    own = tree.client("proofreader").get(reverse("documents:translation_edit",
+                                                 kwargs={"pk": approved.pk}))
+    assert all(not row["suggestions"] for row in own.context["rows"])
 
 
 def test_history_page_shows_who_changed_what(tree):

@@ -246,6 +246,12 @@ class TranslationDetailView(AnyActionDetailView):
             suggestions = selectors.memory_suggestions(
                 actor=user, language=translation.language,
                 texts=[template.title] + [s.text for s in template.segments])
+            # What the field already says is no suggestion (an approved translation is in
+            # the memory itself).
+            current = [translation.title, *(translation.segments[i] if i < len(
+                translation.segments) else "" for i in range(len(template.segments)))]
+            suggestions = [[s for s in found if s.target.strip() != current[n].strip()]
+                           for n, found in enumerate(suggestions)]
         comments = list(translation.comments.select_related("author"))
         rows = []
         for i, segment in enumerate(template.segments):

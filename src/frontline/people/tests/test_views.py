@@ -155,3 +155,13 @@ def test_api_reveal_needs_permission(tree):
                                       content_type="application/json").status_code == 403
     ok = tree.client("district").post(url, {"reason": "check"}, content_type="application/json")
     assert ok.json()["number"] == "YH1234567"
+
+
+def test_the_history_says_what_changed_in_words(tree):
+    from frontline.people import services
+
+    person = make_person(tree, address="多福巷 1 号", preferred_language="it")
+    services.person_update(actor=tree.users["street"], person=person, address="多福巷 2 号")
+    page = tree.client("street").get(f"/people/{person.pk}/").content.decode()
+    assert "<strong>address</strong>: 多福巷 1 号 → 多福巷 2 号" in page
+    assert "{&#x27;" not in page and "Italian (it)" in page

@@ -419,3 +419,9 @@ class TestRunPermissions(ScopedPermissionTests):
     def make_objects(self, tree):
         return tuple(services.run_snapshot(definition=d, day=timezone.localdate())
                      for d in TestDefinitionPermissions().make_objects(tree))
+
+
+def test_the_late_board_polls_once(tree, report):
+    run = services.run_snapshot(definition=report, day=timezone.localdate())
+    page = tree.client("district").get(f"/reports/?run={run.pk}").content.decode()
+    assert page.count('id="board"') == 1 and page.count('hx-trigger="every 30s"') == 1
