@@ -173,8 +173,11 @@ def duplicate_candidates_find(*, persons: QuerySet[Person] | None = None) -> int
     nationality. Returns how many new pairs were queued."""
     base = Person.objects.filter(merged_into__isnull=True)
     pairs: set[tuple[int, int, str]] = set()
-    docs = (IdentityDocument.objects.filter(person__merged_into__isnull=True)
-            .values("number_index").annotate(n=Count("person", distinct=True)).filter(n__gt=1))
+    docs = IdentityDocument.objects.filter(person__merged_into__isnull=True)
+    if persons is not None:  # only the numbers these people hold (indexed), not the registry
+        docs = docs.filter(number_index__in=IdentityDocument.objects.filter(
+            person__in=persons).values("number_index"))
+    docs = docs.values("number_index").annotate(n=Count("person", distinct=True)).filter(n__gt=1)
     for row in docs:
         ids = sorted(set(IdentityDocument.objects.filter(number_index=row["number_index"])
                          .values_list("person_id", flat=True)))

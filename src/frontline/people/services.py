@@ -176,7 +176,17 @@ def person_create(*, actor: Any, categories: list[str] | None = None,
                       after={**snapshot(person), "categories": cats})
         if document is not None:
             _document_insert(actor, person, **document)
+        _look_for_duplicates(person)
     return person
+
+
+def _look_for_duplicates(person: Person) -> None:
+    """Queue the search for possible duplicates of `person` once the transaction commits
+    (the duplicates page lists them for review; nothing is merged without a person)."""
+    from frontline.people import tasks
+
+    transaction.on_commit(lambda: tasks.import_duplicates_find.enqueue([person.pk]),
+                          robust=True)
 
 
 def person_update(*, actor: Any, person: Person, expected_version: int | None = None,
@@ -208,6 +218,9 @@ def person_update(*, actor: Any, person: Person, expected_version: int | None = 
         ensure_in_scope(actor, Action.CHANGE, person)
         change_record(actor=actor, action=ChangeAction.UPDATE, obj=person, before=before,
                       after={**snapshot(person), "categories": cats})
+        if {"family_name", "given_names", "name_native", "name_zh", "birth_date",
+                "nationality"} & set(data):
+            _look_for_duplicates(person)
     return person
 
 
@@ -254,9 +267,11 @@ def document_add(*, actor: Any, person: Person, doc_type: str, number: str,
     number, issuing_country = _document_checked(doc_type, number, issuing_country)
     with transaction.atomic():
         person = get_in_scope(Person, actor, Action.CHANGE, pk=person.pk)
-        return _document_insert(actor, person, doc_type=doc_type, number=number,
-                                issuing_country=issuing_country, expiry_date=expiry_date,
-                                verified_by_mrz=verified_by_mrz)
+        document = _document_insert(actor, person, doc_type=doc_type, number=number,
+                                    issuing_country=issuing_country, expiry_date=expiry_date,
+                                    verified_by_mrz=verified_by_mrz)
+        _look_for_duplicates(person)
+        return document
 
 
 def document_remove(*, actor: Any, document: IdentityDocument) -> None:

@@ -312,3 +312,18 @@ def test_a_merged_record_offers_no_changes_and_refuses_them(tree):
         observation_services.observation_start(
             actor=tree.users["street"], person=duplicate, kind="home",
             jurisdiction=tree.jurisdictions["110101001001"], start_date=TODAY())
+
+
+def test_a_person_registered_by_hand_is_looked_for_among_possible_duplicates(
+        tree, django_capture_on_commit_callbacks):
+    from frontline.people.models import DuplicateCandidate
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = make_person(tree, family_name="ROSSINI", given_names="GIULIA",
+                            birth_date=datetime.date(1990, 3, 15), nationality="IT")
+    assert not DuplicateCandidate.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = make_person(tree, family_name="Rossini", given_names="Giulia",
+                             birth_date=datetime.date(1990, 3, 15), nationality="IT")
+    pair = DuplicateCandidate.objects.get()
+    assert {pair.first_id, pair.second_id} == {first.pk, second.pk} and pair.reason == "name"
