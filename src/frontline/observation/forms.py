@@ -67,7 +67,11 @@ class TransferForm(forms.Form):
         queryset=Jurisdiction.objects.filter(is_active=True, level__in=[
             Level.DISTRICT, Level.STREET, Level.COMMUNITY]).order_by("code"),
         to_field_name="code", widget=forms.TextInput(attrs={
-            "placeholder": _("division code, e.g. 110102001"), "inputmode": "numeric"}))
+            "placeholder": _("division code, e.g. 110102001"), "inputmode": "numeric",
+            "list": "transfer-targets", "autocomplete": "off"}),
+        error_messages={"invalid_choice": _(
+            "No district, street or community in use has this code: choose one from the "
+            "list or type its 6-, 9- or 12-digit code.")})
     reason = forms.CharField(label=_("reason"), max_length=300)
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from frontline.areas.models import Jurisdiction, Level
 from frontline.core.models import get_in_scope
 from frontline.core.permissions import Action
 from frontline.core.views import ScopedListView, apply_validation_error
@@ -119,9 +120,15 @@ def observation_detail(request, pk: int):
             observation=observation)[:5],
         "day_number": observation.day_number(timezone.localdate()),
         "can_change": can_change and observation.is_active,
-        "check_form": CheckForm(), "adjust_form": AdjustForm(), "end_form": EndForm(),
-        "transfer_form": TransferForm(), "move_form": MoveForm(observation=observation,
-                                                              actor=user),
+        # Each form's fields get ids of their own (several have a "reason").
+        "check_form": CheckForm(auto_id="check_%s"), "adjust_form": AdjustForm(
+            auto_id="adjust_%s"), "end_form": EndForm(auto_id="end_%s"),
+        "transfer_form": TransferForm(auto_id="transfer_%s"),
+        "move_form": MoveForm(observation=observation, actor=user, auto_id="move_%s"),
+        "transfer_targets": Jurisdiction.objects.filter(  # scoped-ok: public division names
+            code__startswith=observation.jurisdiction_code[:6], is_active=True,
+            level__in=[Level.STREET, Level.COMMUNITY]).exclude(
+            code=observation.jurisdiction_code).order_by("code").values_list("code", "name"),
         "new_link": request.session.pop(f"observation-link-{observation.pk}", ""),
         "symptom_labels": dict(Symptom.choices),
     })
@@ -188,9 +195,10 @@ def _post_action(request, pk: int, form_class, call, success: str):
         else:
             messages.success(request, success)
     else:
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, f"{label}: {error}" if label else error)
     return redirect("observation:observation_detail", pk=observation.pk)
 
 

@@ -181,3 +181,20 @@ def test_an_observation_past_its_end_is_marked_on_the_due_list(tree):
     page = tree.client("street").get("/observation/due/").content.decode()
     assert past.person.display_name in page
     assert page.count("past its end: not ended yet") == 1
+
+
+def test_the_observation_page_has_unique_ids_and_transfer_targets_by_name(tree):
+    import re
+
+    observation = observe(tree)
+    client = tree.client("street")
+    html = client.get(f"/observation/{observation.pk}/").content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert '<datalist id="transfer-targets">' in html and 'value="110101002001"' in html
+    response = client.post(f"/observation/{observation.pk}/transfer/",
+                           {"to": "999999999", "reason": "moved"}, follow=True)
+    assert "No district, street or community in use has this code" in \
+        response.content.decode()
+    observation.refresh_from_db()
+    assert not observation.transfer_to_code
