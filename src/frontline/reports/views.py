@@ -89,7 +89,10 @@ def submission(request, pk: int):
     rows = [{"figure": f, "value": posted.get(f"v-{f.key}") if posted else sub.values.get(f.key),
              "computed": sub.computed.get(f.key), "rollup": rollup.get(f.key),
              "comment": posted.get(f"c-{f.key}") if posted else sub.comments.get(f.key, ""),
-             "errors": errors.get(f.key, [])} for f in figures]
+             "errors": errors.get(f.key, []),
+             # A street's figure that is not the sum of its communities' (flagged for review).
+             "differs": f.key in rollup and sub.values.get(f.key) is not None
+             and int(sub.values[f.key]) != rollup[f.key]} for f in figures]
     parent = sub.jurisdiction_code[:9] if sub.level == Level.COMMUNITY else sub.jurisdiction_code[:6]
     return render(request, "reports/submission.html", {
         "sub": sub, "rows": rows, "can_edit": can_edit,

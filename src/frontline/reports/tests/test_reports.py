@@ -425,3 +425,17 @@ def test_the_late_board_polls_once(tree, report):
     run = services.run_snapshot(definition=report, day=timezone.localdate())
     page = tree.client("district").get(f"/reports/?run={run.pk}").content.decode()
     assert page.count('id="board"') == 1 and page.count('hx-trigger="every 30s"') == 1
+
+
+def test_a_streets_figure_that_is_not_its_communities_sum_is_flagged(tree, report):
+    run = services.run_snapshot(definition=report, day=timezone.localdate())
+    community = sub(run, "110101001001")
+    services.submission_save(actor=tree.users["community"], submission=community,
+                             values={**community.computed, "calls": 9}, submit=True)
+    street = sub(run, "110101001")
+    services.submission_save(actor=tree.users["street"], submission=street,
+                             values={**street.computed, "calls": 1}, submit=True)
+    page = tree.client("district").get(f"/reports/submissions/{street.pk}/")
+    flagged = [r["figure"].key for r in page.context["rows"] if r["differs"]]
+    assert flagged == ["calls"]
+    assert "badge warn" in page.content.decode()
