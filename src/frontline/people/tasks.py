@@ -40,5 +40,6 @@ def import_duplicates_find(person_ids: list[int] | None = None) -> int:
     persons = None if person_ids is None else Person.objects.filter(  # scoped-ok: a task
         pk__in=person_ids)
     found = duplicate_candidates_find(persons=persons)
-    logger.info("people: %s possible duplicates queued after an import", found)
+    if found:
+        logger.info("people: %s possible duplicates queued for review", found)
     return found
