@@ -134,3 +134,28 @@ def test_no_template_has_inline_styles():
              for path in sorted(root.glob("**/templates/**/*.html"))
              for match in re.finditer(r"<style\b|\sstyle=\"", path.read_text())]
     assert found == []
+
+
+def test_groups_of_choices_are_fieldsets_named_by_a_legend(tree):
+    """A radio or checkbox group has no single control for a <label for>: the shared form
+    template names it with a fieldset's legend instead of an empty label."""
+    import re
+
+    from frontline.people.tests.factories import make_person
+
+    person = make_person(tree)
+    pages = {"community": ["/people/new/", f"/observation/start/?person={person.pk}",
+                           "/helpdesk/ask/"],
+             "registrar": ["/arrivals/desk/"],
+             "district": ["/arrivals/rules/new/", "/knowledge/notes/new/",
+                          "/knowledge/policies/new/", "/knowledge/training/new/",
+                          "/documents/print-runs/new/"]}
+    for user, urls in pages.items():
+        client = tree.client(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            html = response.content.decode()
+            assert '<label for="">' not in html, url
+    html = tree.client("community").get("/people/new/").content.decode()
+    assert re.search(r'<fieldset class="field group[^"]*">\s*<legend>', html)
