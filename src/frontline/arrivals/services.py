@@ -818,7 +818,8 @@ def arrival_issue_notice(*, actor: Any, arrival: Arrival) -> Any:
                              "home observation."), "no_notice")
     start = arrival.travel_date
     context = {"name": arrival.latin_name, "document_masked": arrival.doc_number_masked,
-               "nationality": str(arrival.nationality.name) if arrival.nationality else "",
+               # the code: the document names the country in each of its languages
+               "nationality": str(arrival.nationality.code) if arrival.nationality else "",
                "start_date": start, "end_date": start + datetime.timedelta(days=13),
                "address": arrival.destination_address}
     if arrival.destination_place_id:
@@ -836,6 +837,38 @@ def arrival_issue_notice(*, actor: Any, arrival: Arrival) -> Any:
                       event="arrival.notice", after={"document": document.pk,
                                                      "serial": document.serial})
     return document
+
+
+NOTICE_KINDS = ("centralised_observation_notice", "home_observation_notice")
+
+
+def arrival_notices(*, actor: Any, arrival: Arrival) -> Any:
+    """The notices of observation issued for the arrival's person, for whoever sees the arrival
+    (the desk that hands them over, the destination)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from frontline.documents.models import IssuedDocument
+    from frontline.people.models import Person
+
+    arrival = get_in_scope(Arrival, actor, Action.VIEW, pk=arrival.pk)
+    if arrival.person_id is None:
+        return IssuedDocument.objects.none()
+    return IssuedDocument.objects.filter(  # scoped-ok: the arrival (in scope)'s own notices
+        person_type=ContentType.objects.get_for_model(Person), person_id=str(arrival.person_id),
+        kind__in=NOTICE_KINDS).order_by("-issued_at", "-id")
+
+
+def arrival_notice_file(*, actor: Any, arrival: Arrival, document_id: int) -> Any:
+    """The PDF of a notice issued for the arrival, for the desk to print and hand over: read
+    as the registry's delegate at the destination (the notice belongs to the destination's
+    records); the read is in the access log under the actor's name."""
+    from frontline.documents.services import issued_document_file
+
+    document = arrival_notices(actor=actor, arrival=arrival).filter(pk=document_id).first()
+    if document is None:
+        raise OutOfScope()
+    delegate = delegate_for_registry(actor, {document.jurisdiction_code})
+    return issued_document_file(actor=delegate, document=document)
 
 
 # -- sorting rules and the reference page ------------------------------------------------------

@@ -15,6 +15,8 @@ urlpatterns = [
     path("arrivals/<int:pk>/check-in-party/", views.arrival_check_in_party,
          name="arrival_check_in_party"),
     path("arrivals/<int:pk>/notice/", views.arrival_notice, name="arrival_notice"),
+    path("arrivals/<int:pk>/notices/<int:document_id>/", views.arrival_notice_download,
+         name="arrival_notice_download"),
     path("arrivals/rules/", views.RuleListView.as_view(), name="rule_list"),
     path("arrivals/rules/new/", views.rule_edit, name="rule_create"),
     path("arrivals/rules/<int:pk>/", views.rule_edit, name="rule_edit"),

@@ -4,11 +4,14 @@ lists and the diplomatic identity-document reference."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -238,6 +241,7 @@ def arrival_detail(request, pk: int):
         "arrival": arrival, "form": form, "suggestion": suggestion, "can_change": can_change,
         "party": party, "party_waiting": party_waiting,
         "suggestion_label": Disposition(suggestion.disposition).label if suggestion else "",
+        "notices": list(services.arrival_notices(actor=request.user, arrival=arrival)[:5]),
         "categories": [_label(ArrivalCategory, c) for c in sorting.categories_of(arrival)],
         "display": _display(arrival), "custody": _custody(request.user, arrival),
         "reference": services.format_reference(arrival.reference),
@@ -321,6 +325,15 @@ def _display(arrival: Arrival) -> dict[str, str]:
     }
 
 
+@login_required
+def arrival_notice_download(request, pk: int, document_id: int):
+    """A notice issued for the arrival, to print and hand over at the desk (access-logged)."""
+    arrival = selectors.arrival_detail(actor=request.user, pk=pk)
+    path = services.arrival_notice_file(actor=request.user, arrival=arrival,
+                                        document_id=document_id)
+    return FileResponse(open(path, "rb"), filename=path.name)  # noqa: SIM115 - closed by Django
+
+
 # The rows of the printed registration form: (label, value getter).
 FORM_ROWS = [
     (gettext_noop("short code"), lambda a: services.format_reference(a.reference)),
@@ -349,13 +362,14 @@ MANIFEST_LABELS = [
 ]
 
 
-def _bilingual(msgid: str, second: str) -> tuple[str, str]:
-    """A label in Chinese and in a second language, for printed bilingual forms."""
-    with translation.override("zh-hans"):
-        zh = translation.gettext(msgid)
-    with translation.override(second):
-        other = translation.gettext(msgid)
-    return zh, other
+def _bilingual(msgid: Any, second: str) -> tuple[str, str]:
+    """A label in Chinese and in a second language, for printed bilingual forms: a message id,
+    or a lazy translation (a choice's label), evaluated in each language."""
+    def in_language(language: str) -> str:
+        with translation.override(language):
+            return translation.gettext(msgid) if isinstance(msgid, str) else str(msgid)
+
+    return in_language("zh-hans"), in_language(second)
 
 
 @login_required
@@ -503,8 +517,8 @@ def batch_manifest(request, pk: int):
     labels = [_bilingual(m, "en") for m in MANIFEST_LABELS]
     people = list(batch.arrivals.all().order_by("family_name", "id"))
     for arrival in people:
-        label = Disposition(arrival.disposition).label if arrival.disposition else ""
-        arrival.disposition_bilingual = _bilingual(str(label), "en") if label else ("", "")
+        arrival.disposition_bilingual = (_bilingual(Disposition(arrival.disposition).label, "en")
+                                         if arrival.disposition else ("", ""))
     return render(request, "arrivals/batch_manifest.html", {
         "batch": batch, "people": people, "labels": labels})
 

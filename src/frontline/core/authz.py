@@ -180,6 +180,7 @@ PAGE_TARGETS: dict[str, Target] = {
     "arrivals:arrival_cancel": scoped("arrivals.Arrival"),
     "arrivals:arrival_check_in_party": scoped("arrivals.Arrival"),
     "arrivals:arrival_notice": scoped("arrivals.Arrival"),
+    "arrivals:arrival_notice_download": scoped("arrivals.Arrival"),
     "arrivals:rule_edit": scoped("arrivals.SortingRule"),
     "arrivals:batch_detail": scoped("arrivals.HandoverBatch"),
     "arrivals:batch_manifest": scoped("arrivals.HandoverBatch"),

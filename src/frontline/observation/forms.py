@@ -47,6 +47,9 @@ class StartForm(forms.Form):
         restrict_form_fields(self, actor, Action.VIEW)
         self.fields["room"].queryset = self.fields["room"].queryset.select_related("hotel")
         self.fields["room"].label_from_instance = lambda r: f"{r.hotel} · {r.number}"
+        if not self.is_bound and not self.fields["hotel"].queryset.exists():
+            # Nobody here runs an observation hotel (a community): home is what they start.
+            self.initial.setdefault("kind", ObservationKind.HOME)
 
 
 class AdjustForm(forms.Form):

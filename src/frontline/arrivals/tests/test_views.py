@@ -143,9 +143,12 @@ def test_batch_pages_manifest_and_receipt(tree):
         "group": "code:110101001", "arrival": [a.pk, b.pk], "vehicle": "京A-2", "minutes": "60"})
     assert response.status_code == 302
     batch_url = response["Location"]
-    manifest = desk.get(batch_url + "manifest/").content.decode()
+    manifest = desk.get(batch_url + "manifest/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "交接清单" in manifest and "Hand-over manifest" in manifest and a.doc_number_masked \
         in manifest
+    assert "接收人签字" in manifest and "signature of the receiver" in manifest
+    assert "居家医学观察" in manifest or "居家观察" in manifest
+    assert "home observation (community)" in manifest  # the disposition in both languages
     assert desk.post(batch_url, {f"a-{a.pk}": "received"}).status_code == 403
     street = tree.client("street")
     assert street.post(batch_url, {f"a-{a.pk}": "received", f"a-{b.pk}": "missing"}
@@ -307,6 +310,22 @@ def test_notice_of_observation_in_the_travellers_language_and_chinese(tree):
                            str(settings.MEDIA_ROOT / document.file_path), "-"],
                           capture_output=True, check=True).stdout.decode()
     assert "居家医学观察告知书" in text and "Avviso di osservazione" in text and "ROSSI" in text
+    # The desk prints it from the arrival's page (the notice is the destination's record);
+    # the read is in the access log; another street's desk or staff get 404.
+    from frontline.audit.models import AccessLogEntry
+
+    page = client.get(reverse("arrivals:arrival_detail", kwargs={"pk": arrival.pk}))
+    download = reverse("arrivals:arrival_notice_download",
+                       kwargs={"pk": arrival.pk, "document_id": document.pk})
+    assert download in page.content.decode()
+    pdf = client.get(download)
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content)[:5] == b"%PDF-"
+    assert AccessLogEntry.objects.filter(object_id=str(document.pk),
+                                         actor=tree.users["registrar"]).exists()
+    assert tree.client("street2").get(download).status_code == 404
+    other = checked_in(tree)
+    assert client.get(reverse("arrivals:arrival_notice_download", kwargs={
+        "pk": other.pk, "document_id": document.pk})).status_code == 404
 
 
 def test_desk_registration_of_an_expected_traveller_opens_the_expected_arrival(tree):

@@ -152,6 +152,7 @@ CONTROL_404 = {
     "api:question-attachment": "the question has no attachment",
     "helpdesk:reply_promote": "the question has no answer to promote",
     "reports:bulletin_download": "the bulletin's files are rendered by a task not run here",
+    "arrivals:arrival_notice_download": "the arrival has no notice issued",
 }
 
 

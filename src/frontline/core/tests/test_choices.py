@@ -45,8 +45,9 @@ def test_country_names_the_library_gets_wrong_are_corrected():
 
     with translation.override("zh-hans"):
         names = {code: countries.name(code) for code in ("NP", "TJ", "WS", "AS", "TW", "HK",
-                                                          "MO", "IT")}
+                                                          "MO", "BA", "MK", "IT")}
     assert names == {"NP": "尼泊尔", "TJ": "塔吉克斯坦", "WS": "萨摩亚", "AS": "美属萨摩亚群岛",
-                     "TW": "中国台湾", "HK": "中国香港", "MO": "中国澳门", "IT": "意大利"}
+                     "TW": "中国台湾", "HK": "中国香港", "MO": "中国澳门",
+                     "BA": "波斯尼亚和黑塞哥维那", "MK": "北马其顿", "IT": "意大利"}
     with translation.override("en"):
         assert (countries.name("NR"), countries.name("BS")) == ("Nauru", "Bahamas")

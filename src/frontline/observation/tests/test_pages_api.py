@@ -198,3 +198,13 @@ def test_the_observation_page_has_unique_ids_and_transfer_targets_by_name(tree):
         response.content.decode()
     observation.refresh_from_db()
     assert not observation.transfer_to_code
+
+
+def test_the_start_form_proposes_home_observation_where_there_is_no_hotel(tree):
+    from frontline.people.tests.factories import make_person
+
+    person = make_person(tree)
+    community = tree.client("community").get(f"/observation/start/?person={person.pk}")
+    assert community.context["form"]["kind"].value() == "home"
+    district = tree.client("district").get(f"/observation/start/?person={person.pk}")
+    assert district.context["form"]["kind"].value() == "centralised"
