@@ -96,8 +96,11 @@ def incident_detail(request, pk: int):
         "reports": incident.reports.all(), "notices": incident.notices.select_related("user"),
         "my_notice": notice, "can_change": can_change and incident.status == "open",
         "can_report": can_change,
-        "note_form": NoteForm(), "person_form": PersonLinkForm(), "liaison_form": LiaisonForm(),
-        "draft_form": ReportDraftForm(), "close_form": CloseForm(),
+        # Each form's fields get ids of their own (two have a "text").
+        "note_form": NoteForm(auto_id="note_%s"), "person_form": PersonLinkForm(
+            auto_id="person_%s"), "liaison_form": LiaisonForm(auto_id="liaison_%s"),
+        "draft_form": ReportDraftForm(auto_id="draft_%s"),
+        "close_form": CloseForm(auto_id="close_%s"),
     })
 
 
@@ -276,7 +279,8 @@ def opinion(request):
 def plans(request):
     user = request.user
     form = PlanForm(request.POST if "rule" not in request.POST else None, actor=user)
-    rule_form = NoticeRuleForm(request.POST if "rule" in request.POST else None, actor=user)
+    rule_form = NoticeRuleForm(request.POST if "rule" in request.POST else None, actor=user,
+                               auto_id="rule_%s")  # ids apart from the plan form's
     if request.method == "POST":
         if not user.can(Action.CONFIGURE):
             raise PermissionDenied

@@ -129,8 +129,10 @@ def member_detail(request, pk: int):
         "unavailable": member.unavailable.filter(ends_at__gt=timezone.now()),
         "shifts": selectors.shift_list(actor=request.user).filter(linguist=member)
         .order_by("-starts_at")[:30],
-        "language_form": LanguageForm(), "certificate_form": CertificateForm(),
-        "availability_form": AvailabilityForm(), "period_form": PeriodForm(),
+        "language_form": LanguageForm(auto_id="language_%s"),
+        "certificate_form": CertificateForm(auto_id="certificate_%s"),
+        "availability_form": AvailabilityForm(auto_id="availability_%s"),
+        "period_form": PeriodForm(auto_id="period_%s"),
     })
 
 

@@ -147,6 +147,9 @@ def observation_start(request):
             raise Http404
     person_id = arrival.person_id if arrival else (request.POST.get("person")
                                                    or request.GET.get("person"))
+    if not person_id:  # opened without a person: it starts from a person's page
+        messages.info(request, _("Open the person's page and start the observation there."))
+        return redirect("people:person_list")
     try:
         person = person_detail(actor=user, pk=int(person_id))
     except (TypeError, ValueError):

@@ -159,3 +159,24 @@ def test_groups_of_choices_are_fieldsets_named_by_a_legend(tree):
             assert '<label for="">' not in html, url
     html = tree.client("community").get("/people/new/").content.decode()
     assert re.search(r'<fieldset class="field group[^"]*">\s*<legend>', html)
+
+
+def test_pages_with_several_forms_give_each_field_an_id_of_its_own(tree):
+    """Two forms on one page each with a "reason" or a "language" field would share an id, and
+    the second's label would point at the first's control."""
+    import re
+
+    from frontline.incidents.tests.test_incidents import open_incident
+    from frontline.linguists.tests.factories import make_member
+
+    member = make_member(tree)
+    incident = open_incident(tree)
+    pages = {"district": [f"/linguists/members/{member.pk}/", f"/incidents/{incident.pk}/",
+                          "/incidents/plans/"]}
+    for user, urls in pages.items():
+        client = tree.client(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            ids = re.findall(r'\sid="([^"]+)"', response.content.decode())
+            assert sorted({i for i in ids if ids.count(i) > 1}) == [], url

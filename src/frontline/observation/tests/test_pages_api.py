@@ -208,3 +208,9 @@ def test_the_start_form_proposes_home_observation_where_there_is_no_hotel(tree):
     assert community.context["form"]["kind"].value() == "home"
     district = tree.client("district").get(f"/observation/start/?person={person.pk}")
     assert district.context["form"]["kind"].value() == "centralised"
+
+
+def test_the_start_page_without_a_person_leads_to_the_people_list(tree):
+    response = tree.client("community").get("/observation/start/", follow=True)
+    assert response.redirect_chain[-1][0] == "/people/"
+    assert "start the observation there" in response.content.decode()
