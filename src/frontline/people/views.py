@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from frontline.areas.models import Place
 from frontline.audit.selectors import change_list
+from frontline.core.choices import language_label
 from frontline.core.models import get_in_scope
 from frontline.core.permissions import Action
 from frontline.core.views import ScopedListView, apply_validation_error
@@ -185,7 +186,7 @@ def person_detail(request, pk: int):
         "document_form": DocumentForm(), "travel_form": TravelForm(),
         "stay_form": StayForm(actor=user), "reveal_form": RevealForm(),
         "history": history, "recent_days": selectors.recent_days(),
-        "preferred_language": _language_name(person.preferred_language),
+        "preferred_language": language_label(person.preferred_language),
         "panels": _app_panels(user, person),
     })
 
@@ -413,15 +414,3 @@ def person_request(request, pk: int, kind: str):
             return redirect("people:person_detail", pk=person.pk)
     return render(request, "people/person_request.html",
                   {"person": person, "form": form, "kind": kind})
-
-
-def _language_name(code: str) -> str:
-    """A language code in words, in the reader's language ("意大利语 (it)")."""
-    from django.utils.translation import get_language_info
-
-    if not code:
-        return ""
-    try:
-        return f"{get_language_info(code)['name_translated']} ({code})"
-    except KeyError:
-        return code

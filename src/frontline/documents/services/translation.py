@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from frontline.areas.models import Jurisdiction
 from frontline.audit.models import ChangeAction
 from frontline.audit.services import change_record, snapshot
+from frontline.core.choices import language_label
 from frontline.core.models import ensure_in_scope, get_in_scope
 from frontline.core.permissions import Action
 from frontline.documents import exchange
@@ -49,17 +50,6 @@ from frontline.documents.textformat import join_body, normalise, parse_body
 
 MAX_SEGMENT_CHARS = 4000
 MAX_COMMENT_CHARS = 2000
-
-
-def _translated_language_name(code: str) -> str:
-    """The language's name in the reader's language (英语 in a Chinese sentence), for
-    messages; the language's own name where Django has no translated one."""
-    from django.utils.translation import get_language_info
-
-    try:
-        return str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return language_name(code)
 
 
 # -- glossary rules and checks ---------------------------------------------------------------
@@ -247,7 +237,8 @@ def faq_text_submit(*, actor: Any, jurisdiction: Jurisdiction, template: Documen
             raise ValidationError({"answer": _(
                 "The %(language)s answer has %(m)s paragraphs and the Chinese one %(n)s: "
                 "it is translated paragraph by paragraph.") % {
-                    "language": _translated_language_name(language), "m": len(segments) - 1,
+                    "language": language_label(language) or language_name(language),
+                    "m": len(segments) - 1,
                     "n": len(source_segments) - 1}})
         targets[language] = segments
     with transaction.atomic():

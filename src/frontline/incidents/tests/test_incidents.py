@@ -381,29 +381,19 @@ class TestLiaisonPermissions(ScopedPermissionTests):
                      for u, i in (("street", inside), ("street2", outside)))
 
 
-def test_whoever_is_on_duty_is_told(tree):
+@pytest.mark.parametrize("user, role", [("district", "district_staff"),
+                                         ("leader", "district_leader")])
+def test_whoever_is_on_duty_is_told_and_listed_with_their_role(tree, user, role):
     from frontline.helpdesk import services as helpdesk
 
     now = timezone.now()
     helpdesk.duty_slot_create(actor=tree.users["district"], jurisdiction=tree.jurisdictions["110101"],
-                              user=tree.users["district"], position="primary",
+                              user=tree.users[user], position="primary",
                               starts_at=now - datetime.timedelta(hours=1),
                               ends_at=now + datetime.timedelta(hours=8))
     incident = open_incident(tree)
-    assert IncidentNotice.objects.filter(incident=incident, user=tree.users["district"]).exists()
-
-
-def test_the_leader_on_duty_is_listed_as_the_leader(tree):
-    from frontline.helpdesk import services as helpdesk
-
-    now = timezone.now()
-    helpdesk.duty_slot_create(actor=tree.users["district"], jurisdiction=tree.jurisdictions["110101"],
-                              user=tree.users["leader"], position="primary",
-                              starts_at=now - datetime.timedelta(hours=1),
-                              ends_at=now + datetime.timedelta(hours=8))
-    incident = open_incident(tree)
-    notice = IncidentNotice.objects.get(incident=incident, user=tree.users["leader"])
-    assert notice.role == "district_leader"
+    notice = IncidentNotice.objects.get(incident=incident, user=tree.users[user])
+    assert notice.role == role
 
 
 def test_the_open_form_takes_the_area_from_where_it_was_opened(tree):
