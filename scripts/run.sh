@@ -7,6 +7,8 @@ PY=.venv/bin/python
 export FRONTLINE_REQUIRE_2FA=${FRONTLINE_REQUIRE_2FA:-false}  # the demo has no authenticator
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# The address printed in documents' QR codes and verification links: this server's own.
+export FRONTLINE_SITE_URL=${FRONTLINE_SITE_URL:-http://$HOST:$PORT}
 
 $PY manage.py migrate --noinput -v 0
 $PY manage.py load_demo

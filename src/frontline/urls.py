@@ -22,3 +22,4 @@ for _config in apps.get_app_configs():
         urlpatterns.append(path("", include(f"{_name}.urls")))
 
 handler404 = "frontline.api.exceptions.page_not_found"
+handler500 = "frontline.api.exceptions.server_error"

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -404,15 +410,30 @@ class HandoverBatchViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         return Action.VIEW if self.action == "receive" else super().get_action()
 
 
+class ArrivalListProgressSerializer(serializers.Serializer):
+    rows_done = serializers.IntegerField()
+    rows_total = serializers.IntegerField()
+    percent = serializers.IntegerField(min_value=0, max_value=100)
+    running = serializers.BooleanField()
+
+
 class ArrivalImportSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
+    progress = serializers.SerializerMethodField(
+        help_text="Rows read so far while the list is waiting or being read.")
 
     class Meta:
         model = ArrivalImport
         fields = ["id", "transfer_point", "file_name", "status", "message", "rows_total",
-                  "created", "errors", "created_at", "file"]
+                  "created", "errors", "created_at", "progress", "file"]
         read_only_fields = ["id", "file_name", "status", "message", "rows_total", "created",
                             "errors", "created_at"]
+
+    @extend_schema_field(ArrivalListProgressSerializer)
+    def get_progress(self, job):
+        from frontline.arrivals.imports import progress
+
+        return progress(job)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,6 +28,7 @@ from frontline.arrivals.models import Arrival, ArrivalImport, ArrivalStatus, Imp
 from frontline.audit.models import ChangeAction
 from frontline.audit.services import change_record
 from frontline.core.models import ensure_in_scope
+from frontline.core.progress import percent, progress_read, progress_write
 
 # Header aliases → arrival field. Headers are compared lower case with everything but letters
 # and digits removed ("Passport No." = "passportno"; "护照号码：" = "护照号码").
@@ -55,6 +56,7 @@ HEADER_HINTS = {
 }
 REQUIRED = ("family_name", "doc_number", "travel_date")
 MAX_ERRORS = 200
+PROGRESS_EVERY = 20  # rows between two writes of the progress file
 
 logger = logging.getLogger(__name__)
 
@@ -127,16 +129,34 @@ def _travel_date(value: str) -> str:
     return value
 
 
-def expected_import_run(job_id: int) -> ArrivalImport | None:
+def _progress_path(job: ArrivalImport) -> Path:
+    return _media(job.file_path + ".progress")
+
+
+def progress(job: ArrivalImport) -> dict[str, Any]:
+    """Rows read so far and the percent, for the progress bar (`core.progress`)."""
+    running = job.status in (ImportStatus.PENDING, ImportStatus.READING)
+    done = job.rows_total if not running else (
+        progress_read(_progress_path(job), job.status) if job.status == ImportStatus.READING
+        else 0)
+    return {"rows_done": done, "rows_total": job.rows_total, "running": running,
+            "percent": percent(done, job.rows_total, running=running)}
+
+
+def expected_import_run(job_id: int, *, retry: bool = False) -> ArrivalImport | None:
     """Read a stored arrival list into expected arrivals (the task's work).
 
     The arrivals are written in one transaction, each row in its own savepoint (a bad row is
     reported and skipped): a file refused part-way (its XML broken after the first rows) or
     a failure leaves none of them, and the list always ends done or refused, with a message.
+    While it reads, the list is "being read" with a progress file; a later attempt of the task
+    (`retry`: the worker of the first one died) reads it again from the start, since the
+    first attempt's transaction never committed.
     """
     job = ArrivalImport.objects.filter(pk=job_id).select_related(  # scoped-ok: a task
         "transfer_point").first()
-    if job is None or job.status != ImportStatus.PENDING:
+    startable = (ImportStatus.PENDING, ImportStatus.READING) if retry else (ImportStatus.PENDING,)
+    if job is None or job.status not in startable:
         return job
     # The messages are stored as text: written in the language of whoever uploaded the list.
     with translation.override(job.language or settings.LANGUAGE_CODE):
@@ -151,6 +171,10 @@ def _run(job: ArrivalImport) -> ArrivalImport:
     created = total = 0
     try:
         opened = file_open(path, job.file_name)
+        job.status = ImportStatus.READING
+        job.rows_total = max(opened.row_count - 1, 0)  # for the progress bar; exact at the end
+        job.save(update_fields=["status", "rows_total"])
+        progress_write(_progress_path(job), job.status, 0)
         with transaction.atomic():
             created, total = _read_rows(job, opened.rows(), errors)
         job.status = ImportStatus.DONE
@@ -167,6 +191,7 @@ def _run(job: ArrivalImport) -> ArrivalImport:
                         "was imported. Try again or tell the administrator.")
     finally:
         path.unlink(missing_ok=True)
+        _progress_path(job).unlink(missing_ok=True)
     job.rows_total, job.created, job.errors = total, created, errors
     job.save(update_fields=["status", "message", "rows_total", "created", "errors"])
     change_record(actor=job.created_by, action=ChangeAction.EVENT, obj=job,
@@ -194,6 +219,8 @@ def _read_rows(job: ArrivalImport, rows: Any, errors: list[dict[str, Any]]) -> t
         if not any((c or "").strip() for c in cells):
             continue
         total += 1
+        if total % PROGRESS_EVERY == 0:
+            progress_write(_progress_path(job), job.status, total)
         data = {field: (cells[i] if i < len(cells) else "") for i, field in header.items()}
         data["travel_date"] = _travel_date(data.get("travel_date", ""))
         if data.get("birth_date"):

@@ -337,6 +337,7 @@ class HandoverBatch(InTransitModel):
 
 class ImportStatus(models.TextChoices):
     PENDING = "pending", _("waiting to be read")
+    READING = "reading", _("being read")
     DONE = "done", _("done")
     REFUSED = "refused", _("refused")
 

@@ -816,15 +816,23 @@ def arrival_issue_notice(*, actor: Any, arrival: Arrival) -> Any:
     if arrival.person_id is None or arrival.disposition not in kinds:
         raise _error(None, _("A notice is issued for an arrival checked in for centralised or "
                              "home observation."), "no_notice")
+    from frontline.observation.services import policy_in_force
+
     start = arrival.travel_date
+    # The period the observation will have: the policy in force where the traveller goes
+    # (as `observation_start` plans it), so the notice and the record agree.
+    where = arrival.destination.code if arrival.destination_id else arrival.jurisdiction_code
+    policy = policy_in_force(where, start)
+    days = policy.days if policy else settings.OBSERVATION_DEFAULT_DAYS
     context = {"name": arrival.latin_name, "document_masked": arrival.doc_number_masked,
                # the code: the document names the country in each of its languages
                "nationality": str(arrival.nationality.code) if arrival.nationality else "",
-               "start_date": start, "end_date": start + datetime.timedelta(days=13),
+               "start_date": start, "end_date": start + datetime.timedelta(days=days),
                "address": arrival.destination_address}
     if arrival.destination_place_id:
         context["hotel"] = arrival.destination_place.name
-    if arrival.destination_id:
+    if arrival.destination_id and arrival.destination.level == Level.COMMUNITY:
+        # A street destination leaves the community's line blank, for the community to fill.
         context["community"] = arrival.destination.name
     delegate = delegate_for_registry(actor, {arrival.jurisdiction_code})
     from frontline.people.models import Person

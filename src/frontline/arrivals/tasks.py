@@ -3,15 +3,16 @@ check (run it every few minutes: `manage.py arrivals_check_batches` or a schedul
 
 from __future__ import annotations
 
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 
-@task()
-def expected_import_run(job_id: int) -> str:
-    """Read an uploaded arrival list into expected arrivals."""
+@task(takes_context=True)
+def expected_import_run(context: TaskContext, job_id: int) -> str:
+    """Read an uploaded arrival list into expected arrivals; a later attempt (the worker of
+    the previous one died) reads it again."""
     from frontline.arrivals.imports import expected_import_run as run
 
-    job = run(job_id)
+    job = run(job_id, retry=context.attempt > 1)
     return job.status if job is not None else "missing"
 
 

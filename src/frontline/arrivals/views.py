@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from django_countries import countries
 
 from frontline.areas.models import Jurisdiction
-from frontline.arrivals import selectors, services, sorting
+from frontline.arrivals import imports, selectors, services, sorting
 from frontline.arrivals.forms import (
     CancelForm,
     CheckInForm,
@@ -552,16 +552,14 @@ class ImportListView(ScopedListView):
 
 @login_required
 def import_upload(request):
-    from frontline.arrivals.imports import expected_import
-
     if not request.user.can(Action.CHANGE):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            job = expected_import(actor=request.user,
-                                  transfer_point=form.cleaned_data["transfer_point"],
-                                  upload=form.cleaned_data["file"])
+            job = imports.expected_import(actor=request.user,
+                                          transfer_point=form.cleaned_data["transfer_point"],
+                                          upload=form.cleaned_data["file"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -573,7 +571,8 @@ def import_upload(request):
 @login_required
 def import_detail(request, pk: int):
     job = get_in_scope(ArrivalImport, request.user, Action.VIEW, pk=pk)
-    return render(request, "arrivals/import_detail.html", {"job": job})
+    return render(request, "arrivals/import_detail.html",
+                  {"job": job, "progress": imports.progress(job)})
 
 
 # -- the identity-document reference ----------------------------------------------------------

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.response import Response
 
 from frontline.core.models import RestrictedQuerySet
 from frontline.core.permissions import Action
@@ -102,6 +103,33 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     with a service call; a plain `serializer.save()` is refused so nobody bypasses services."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    # Fields a PATCH may carry without asking for a change: the version the client read.
+    version_fields = frozenset({"version", "expected_version"})
+
+    def _body_fields(self, request) -> set[str]:
+        """The body's field names, refusing those the endpoint does not know: a misspelt field
+        would otherwise be dropped without a word and the request answered as done."""
+        data = request.data
+        names = set(data.keys()) if hasattr(data, "keys") else set()
+        known = set(self.get_serializer().fields)
+        unknown = sorted(names - known)
+        if unknown:
+            raise exceptions.ValidationError({name: [_("This field does not exist here.")]
+                                              for name in unknown[:20]})
+        return names
+
+    def create(self, request, *args, **kwargs):
+        self._body_fields(request)
+        return super().create(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        names = self._body_fields(request)
+        if kwargs.get("partial") and not names - self.version_fields:
+            # Nothing to change: the record as it is, with no write and no audit entry.
+            instance = self.get_object()
+            return Response(self.get_serializer(instance).data)
+        return super().update(request, *args, **kwargs)
 
     def perform_create(self, serializer):  # pragma: no cover - subclasses implement
         raise NotImplementedError(f"{type(self).__name__} must create through a service")

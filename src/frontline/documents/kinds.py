@@ -71,6 +71,11 @@ class KindSpec:
     languages: tuple[str, ...] | None = None
     issuable: bool = True
 
+    @property
+    def page_format_label(self) -> str:
+        """The page format in words (A4, card (A6), poster (A3))."""
+        return str(PageFormat(self.page_format).label)
+
 
 _PERSON = frozenset({"name", "document_masked", "nationality"})
 _PERIOD = frozenset({"start_date", "end_date"})

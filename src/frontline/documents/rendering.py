@@ -21,8 +21,9 @@ import tempfile
 import threading
 import xml.etree.ElementTree as ElementTree  # noqa: S405 - parses only markup made here
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from django.utils.html import escape
 
@@ -43,7 +44,9 @@ FONT_STACKS = {
     "fa": '"Noto Naskh Arabic", "Noto Sans Arabic"',
 }
 LATIN_STACK = '"Noto Sans"'
-FALLBACK = '"Noto Sans", "Noto Sans CJK SC", sans-serif'
+# Arabic script in a Chinese or Latin line (a name written in Persian) takes Noto too, not
+# the system's DejaVu.
+FALLBACK = '"Noto Sans", "Noto Sans CJK SC", "Noto Naskh Arabic", sans-serif'
 
 PAGE_CSS = """
 @page a4 { size: A4; margin: 16mm 18mm 14mm 18mm; }
@@ -97,7 +100,26 @@ footer span.url { font-size: 7.5pt; word-break: break-all; }
 .fmt-card footer { margin-top: 3mm; font-size: 7pt; padding-left: 19mm; min-height: 17mm; }
 .fmt-card footer.rtl { padding-left: 0; padding-right: 19mm; }
 .fmt-card img.qr { width: 16mm; height: 16mm; }
+/* A one-page document whose text runs onto a second page is laid out again a step smaller
+   (FIT_STEPS): the seal, signature and code stay on the page they authenticate. */
+article.fit-1 { font-size: 9.6pt; line-height: 1.36; }
+article.fit-1 h1 { font-size: 17pt; } article.fit-1 h1.tr { font-size: 12pt; }
+article.fit-1 h1.last { margin-bottom: 4mm; } article.fit-1 p.end { margin-bottom: 2mm; }
+article.fit-1 div.signature { margin-top: 5mm; } article.fit-1 footer { margin-top: 5mm; }
+article.fit-2 { font-size: 8.8pt; line-height: 1.28; }
+article.fit-2 h1 { font-size: 15pt; } article.fit-2 h1.tr { font-size: 11pt; }
+article.fit-2 h1.last { margin-bottom: 3mm; } article.fit-2 p.end { margin-bottom: 1.4mm; }
+article.fit-2 p.heading { font-size: 10pt; } article.fit-2 p.heading.first { margin-top: 2.5mm; }
+article.fit-2 p.field { margin-bottom: 2.4mm; padding-top: 1mm; }
+article.fit-2 div.signature { margin-top: 3mm; min-height: 26mm; }
+article.fit-2 img.seal { width: 32mm; height: 32mm; top: -4mm; }
+article.fit-2 footer { margin-top: 3mm; min-height: 24mm; }
+article.fit-2.fmt-card { font-size: 7.6pt; }
+article.fit-1.fmt-card { font-size: 8.1pt; }
 """
+# One-page formats, and how many smaller layouts a text that runs over may try.
+ONE_PAGE_FORMATS = frozenset({PageFormat.A4.value, PageFormat.CARD.value})
+FIT_STEPS = 2
 
 DEMO_SEAL_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200" width="200" height="200">
 <g fill="none" stroke="#c8102e" stroke-width="6" opacity="0.82">
@@ -135,6 +157,7 @@ class RenderItem:
     seal: bytes = field(default=b"", repr=False)
     seal_mime: str = "image/png"
     fixed_text: str = field(default="", repr=False)  # the template text, for pdfcache
+    fit: int = 0  # 0, or the smaller layout (1..FIT_STEPS) that keeps it on one page
 
     @property
     def bilingual(self) -> bool:
@@ -277,7 +300,8 @@ def _block_html(block: Block, language: str) -> str:
 
 def article_html(item: RenderItem, index: int, assets: dict[str, tuple[bytes, str]]) -> str:
     lang = item.language
-    cls = f"fmt-{item.page_format}" + (" first" if index == 0 else "")
+    cls = f"fmt-{item.page_format}" + (" first" if index == 0 else "") + (
+        f" fit-{item.fit}" if item.fit else "")
     out = [f'<article id="doc-{index}" {_attrs(lang, cls)}>']
     marks = []
     if item.specimen:
@@ -474,18 +498,41 @@ def _pages_per_item(document, count: int) -> list[list]:
     return groups
 
 
+def _fitted_layout(items: list[RenderItem]) -> tuple[Any, list[list]]:
+    """Lay the items out; an item of a one-page format that runs onto a second page is laid
+    out again, alone with the others that ran over, up to FIT_STEPS steps smaller, and its
+    smaller pages replace its first ones. A text too long even then keeps its pages.
+    Returns the first layout (whose `copy` writes any of the pages) and each item's pages."""
+    document = _layout(items)
+    groups = _pages_per_item(document, len(items))
+    for step in range(1, FIT_STEPS + 1):
+        over = [i for i, pages in enumerate(groups)
+                if len(pages) > 1 and items[i].page_format in ONE_PAGE_FORMATS
+                and items[i].fit < step]
+        if not over:
+            break
+        again = [replace(items[i], fit=step) for i in over]
+        relaid = _pages_per_item(_layout(again), len(again))
+        for i, pages in zip(over, relaid, strict=True):
+            if len(pages) < len(groups[i]):
+                groups[i] = pages
+    return document, groups
+
+
 def render_pdf(items: list[RenderItem]) -> bytes:
     """All items in one PDF."""
     with pdfcache.shared_subsets(_fixed_chars(items)):
-        return _layout(items).write_pdf(finisher=pdfcache.finisher)
+        document, groups = _fitted_layout(items)
+        return document.copy([page for pages in groups for page in pages]).write_pdf(
+            finisher=pdfcache.finisher)
 
 
 def render_each(items: list[RenderItem]) -> list[bytes]:
     """One PDF per item, laid out together."""
     with pdfcache.shared_subsets(_fixed_chars(items)):
-        document = _layout(items)
+        document, groups = _fitted_layout(items)
         return [document.copy(pages).write_pdf(finisher=pdfcache.finisher)
-                for pages in _pages_per_item(document, len(items))]
+                for pages in groups]
 
 
 def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> None:
@@ -551,8 +598,7 @@ def write_zip_atomically(path: Path, members: list[tuple[Path, str]]) -> None:
 def render_each_to_files(items: list[RenderItem], paths: list[str]) -> int:
     """Render items and write each to its own file (atomically); returns how many."""
     with pdfcache.shared_subsets(_fixed_chars(items)):
-        document = _layout(items)
-        groups = _pages_per_item(document, len(items))
+        document, groups = _fitted_layout(items)
         for pages, path in zip(groups, paths, strict=True):
             write_atomically(Path(path), document.copy(pages).write_pdf(
                 finisher=pdfcache.finisher), durable=False)

@@ -89,10 +89,19 @@ def substitute(text: str, values: dict[str, str], *, blank: str = "") -> list[tu
     pos = 0
     for match in PLACEHOLDER_RE.finditer(text or ""):
         if match.start() > pos:
-            parts.append((text[pos:match.start()], False))
+            parts.append((_after(parts, text[pos:match.start()]), False))
         value = values.get(match.group(1))
         parts.append((value if value not in (None, "") else blank, True))
         pos = match.end()
     if pos < len(text or ""):
-        parts.append((text[pos:], False))
+        parts.append((_after(parts, text[pos:]), False))
     return parts
+
+
+def _after(parts: list[tuple[str, bool]], literal: str) -> str:
+    """The text after a value, without the full stop the value already ends with (a Russian
+    date ends in "г.", and "…{end_date}." would print "г..")."""
+    if parts and parts[-1][1] and parts[-1][0].endswith(".") and literal.startswith(".") \
+            and not literal.startswith(".."):
+        return literal[1:]
+    return literal

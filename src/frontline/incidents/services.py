@@ -408,6 +408,9 @@ def report_draft(*, actor: Any, incident: Incident, kind: str) -> IncidentReport
     return report
 
 
+REPORT_MAX_CHARS = 20_000  # an information report of a few pages
+
+
 def report_edit(*, actor: Any, report: IncidentReport, text: str) -> IncidentReport:
     with transaction.atomic():
         report = get_in_scope(IncidentReport, actor, Action.CHANGE, for_update=True,
@@ -416,6 +419,9 @@ def report_edit(*, actor: Any, report: IncidentReport, text: str) -> IncidentRep
             raise ValidationError(_("An approved report cannot be changed; write a follow-up."))
         if not (text or "").strip():
             raise ValidationError({"text": _("The report is empty.")})
+        if len(text.strip()) > REPORT_MAX_CHARS:
+            raise ValidationError({"text": _("A report holds at most %(count)s characters.")
+                                   % {"count": REPORT_MAX_CHARS}})
         before = snapshot(report)
         report.text = text.strip()
         report.save(update_fields=["text"])

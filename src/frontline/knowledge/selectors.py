@@ -12,6 +12,7 @@ from django.db.models import Case, Max, Prefetch, Q, QuerySet, Sum, Value, When
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from frontline.core.choices import language_label
 from frontline.core.models import OutOfScope
 from frontline.core.permissions import Action
 from frontline.knowledge import text as search_text
@@ -49,6 +50,11 @@ class SearchHit:
     score: int
     state: str
     url: str
+
+    @property
+    def language_name(self) -> str:
+        """The hit's language named in the reader's language (the code if Django has none)."""
+        return language_label(self.language) or self.language
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "id": self.object_id, "language": self.language,

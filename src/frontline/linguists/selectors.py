@@ -356,9 +356,13 @@ def _texts() -> dict[str, Any]:
 def _rows(qs: QuerySet) -> list[tuple]:
     """The rows of a values_list queryset as the driver returns them, without Django's
     per-value converters (thousands of rows per ranking)."""
+    from django.core.exceptions import EmptyResultSet
     from django.db import connections
 
-    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    try:
+        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    except EmptyResultSet:  # `.none()`, or a filter no row can match: nothing to ask
+        return []
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -317,10 +317,11 @@ class HealthCheckViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def bulk(self, request):
         """Up to 1,000 checks in one request; one result per check, in order."""
         if not isinstance(request.data, list):
-            raise serializers.ValidationError({"non_field_errors": ["Send a list of checks."]})
+            raise serializers.ValidationError({"non_field_errors": [
+                _("Send a list of checks.")]})
         if len(request.data) > services.MAX_INGEST:
             raise serializers.ValidationError({"non_field_errors": [
-                f"Send at most {services.MAX_INGEST} checks at once."]})
+                _("Send at most %(count)s checks at once.") % {"count": services.MAX_INGEST}]})
         body = BulkCheckSerializer(data=request.data, many=True)
         body.is_valid(raise_exception=True)
         results = _call(services.health_checks_ingest, actor=request.user,

@@ -135,6 +135,9 @@ def _rows(queryset, unmasked: bool) -> Iterator[list[Any]]:
         yield _row(person, unmasked=unmasked, labels=labels)
 
 
+REASON_MAX_CHARS = 300  # as every other reason given for a reveal or an export
+
+
 def person_export(*, actor: Any, filters: dict[str, Any], fmt: str, unmasked: bool = False,
                   reason: str = "") -> tuple[str, bytes | Iterator[bytes]]:
     """The people of the actor's export scope matching the list filters, as a file.
@@ -157,6 +160,9 @@ def person_export(*, actor: Any, filters: dict[str, Any], fmt: str, unmasked: bo
         if unmasked:
             if len(reason) < 4:
                 raise ValidationError({"reason": _("Say why you need the unmasked list.")})
+            if len(reason) > REASON_MAX_CHARS:
+                raise ValidationError({"reason": _("Say it in at most %(count)s characters.")
+                                       % {"count": REASON_MAX_CHARS}})
             unmasked_scope = scope_for(actor, Action.EXPORT_UNMASKED)
             if unmasked_scope.is_empty:
                 raise PermissionDenied(_("Your role may not export unmasked lists."))

@@ -1,6 +1,7 @@
 """The desk pages and the API: scan → check in, MRZ registration, batches and receipts, the
 board, printed forms, arrival lists and the notice of observation."""
 
+import datetime
 import io
 import re
 import subprocess
@@ -405,3 +406,36 @@ def test_a_retired_division_is_no_destination(tree):
     assert response.json()["hotel"] == ["未知的观察酒店。"]
     arrival.refresh_from_db()
     assert arrival.status == ArrivalStatus.REGISTERED
+
+
+def test_the_notice_ends_when_the_observation_will_and_leaves_a_streets_community_blank(tree):
+    from django.conf import settings
+
+    from frontline.documents.kinds import DocumentKind
+    from frontline.documents.models import IssuedDocument
+    from frontline.documents.tests.factories import make_template, translate
+    from frontline.observation.services import policy_create
+
+    template = make_template(tree, kind=DocumentKind.HOME_NOTICE, title="居家医学观察告知书",
+                             body="请于 {start_date} 至 {end_date} 居家观察。\n? 所属社区：{community}")
+    translate(tree, template, "it", title="Avviso", segments=[
+        "Osservazione dal {start_date} al {end_date}.", "Comunità: {community}"])
+    policy_create(actor=tree.users["district"], jurisdiction=tree.jurisdictions["110101"],
+                  days=21, checks_per_day=2,
+                  effective_from=timezone.localdate() - datetime.timedelta(days=30))
+
+    def notice_text(destination):
+        arrival = checked_in(tree, language="it", destination=destination)
+        services.arrival_issue_notice(actor=tree.users["registrar"], arrival=arrival)
+        document = IssuedDocument.objects.latest("id")
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8",
+                               str(settings.MEDIA_ROOT / document.file_path), "-"],
+                              capture_output=True, check=True).stdout.decode()
+        return arrival, " ".join(text.split())
+
+    arrival, text = notice_text("110101001001")
+    end = arrival.travel_date + datetime.timedelta(days=21)  # as the observation will plan it
+    assert f"至 {end.year}年{end.month}月{end.day}日" in text, text
+    assert tree.jurisdictions["110101001001"].name in text
+    arrival, text = notice_text("110101001")  # a street: its community is not known yet
+    assert tree.jurisdictions["110101001"].name not in text, text

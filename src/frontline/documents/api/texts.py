@@ -4,6 +4,7 @@ suggestions, XLIFF/.xlsx exchange) and the glossary."""
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -105,7 +106,8 @@ class DocumentTemplateViewSet(AnyActionViewSet):
         template = self.get_object()  # out of scope is 404 before the parameters are judged
         language = request.query_params.get("language", "")
         if language not in LANGUAGES:
-            raise serializers.ValidationError({"language": "unknown language"})
+            raise serializers.ValidationError({"language": [
+                _("Choose one of the languages: %(codes)s.") % {"codes": ", ".join(LANGUAGES)}]})
         pdf = services.template_preview(
             template=template, language=language,
             bilingual=request.query_params.get("bilingual", "true").lower() != "false")

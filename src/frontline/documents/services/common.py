@@ -11,6 +11,7 @@ from frontline.core.models import OutOfScope, scope_for
 from frontline.core.permissions import Action
 
 LEVEL_LENGTHS = (2, 4, 6, 9, 12)
+MAX_COMMENT_CHARS = 2000  # a comment on a translation or on a proofread paragraph
 
 
 def may(actor: Any, action: Action, code: str) -> bool:

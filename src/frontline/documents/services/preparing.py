@@ -23,6 +23,7 @@ from frontline.core.crypto import mask, normalise_identifier
 from frontline.documents import rendering
 from frontline.documents.kinds import (
     DATE_PLACEHOLDERS,
+    PLACEHOLDERS,
     SOURCE_LANGUAGE,
     KindSpec,
     target_languages,
@@ -122,7 +123,7 @@ def clean_context(spec: KindSpec, context: dict[str, Any]) -> dict[str, Any]:
     missing = sorted(k for k in spec.required if not out.get(k))
     if missing:
         raise ValidationError(_("missing values: %(names)s")
-                              % {"names": ", ".join("{" + k + "}" for k in missing)})
+                              % {"names": "; ".join(str(PLACEHOLDERS.get(k, k)) for k in missing)})
     if out.get("start_date") and out.get("end_date") and out["end_date"] < out["start_date"]:
         raise ValidationError(_("the last day is before the first day"))
     return out

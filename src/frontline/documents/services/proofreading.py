@@ -16,7 +16,7 @@ from frontline.core.models import OutOfScope, ensure_in_scope, scope_for
 from frontline.core.permissions import Action
 from frontline.documents.kinds import target_languages
 from frontline.documents.models import ProofreadComment, ProofreadRequest, ProofreadStatus
-from frontline.documents.services.common import ensure_in_scope_any, may, require
+from frontline.documents.services.common import MAX_COMMENT_CHARS, ensure_in_scope_any, may, require
 
 MAX_TEXT_CHARS = 50_000
 MAX_UPLOAD_BYTES = 200 * 1024
@@ -111,13 +111,15 @@ def proofread_comment_add(*, actor: Any, request: ProofreadRequest, text: str,
     text = " ".join((text or "").split())
     if not text:
         raise ValidationError({"text": _("the comment is empty")})
+    if len(text) > MAX_COMMENT_CHARS:
+        raise ValidationError({"text": _("at most %(n)s characters") % {"n": MAX_COMMENT_CHARS}})
     with transaction.atomic():
         request = _get(actor, request.pk)
         if not (may(actor, Action.PROOFREAD, request.jurisdiction_code)
                 or _may_submit(actor, request.place)):
             raise PermissionDenied
         comment = ProofreadComment.objects.create(
-            request=request, place=request.place, paragraph=paragraph, text=text[:2000],
+            request=request, place=request.place, paragraph=paragraph, text=text,
             author=actor if getattr(actor, "pk", None) else None,
             jurisdiction_code=request.jurisdiction_code)
         ensure_in_scope_any(actor, (Action.VIEW, Action.PROOFREAD), comment)

@@ -45,11 +45,16 @@ from frontline.documents.models import (
     TranslationRevision,
     TranslationState,
 )
-from frontline.documents.services.common import ensure_in_scope_any, may, require, require_any
+from frontline.documents.services.common import (
+    MAX_COMMENT_CHARS,
+    ensure_in_scope_any,
+    may,
+    require,
+    require_any,
+)
 from frontline.documents.textformat import join_body, normalise, parse_body
 
 MAX_SEGMENT_CHARS = 4000
-MAX_COMMENT_CHARS = 2000
 
 
 # -- glossary rules and checks ---------------------------------------------------------------

@@ -178,3 +178,12 @@ def test_body_format_round_trip_and_substitution():
     assert join_body(segments) == body
     assert substitute("姓名：{name}，房间：{room}", {"name": "A"}) == [
         ("姓名：", False), ("A", True), ("，房间：", False), ("", True)]
+
+
+def test_a_value_ending_in_a_full_stop_takes_the_texts_one():
+    parts = substitute("по {end_date}. Далее", {"end_date": "30 ноября 2026 г."})
+    assert "".join(text for text, _value in parts) == "по 30 ноября 2026 г. Далее"
+    parts = substitute("until {end_date}. Then", {"end_date": "30 November 2026"})
+    assert "".join(text for text, _value in parts) == "until 30 November 2026. Then"
+    parts = substitute("{a}... and", {"a": "etc."})  # an ellipsis is left as written
+    assert "".join(text for text, _value in parts) == "etc.... and"

@@ -90,6 +90,10 @@ def test_a_hotel_submits_a_proofreader_corrects_and_approves(tree):
     services.proofread_comment_add(actor=tree.users["proofreader"], request=request,
                                    paragraph=1, text="“must stay”, not “must staying”.")
     services.proofread_comment_add(actor=tree.users["hotel"], request=request, text="Thank you!")
+    with pytest.raises(ValidationError, match="at most 2000 characters"):  # not cut silently
+        services.proofread_comment_add(actor=tree.users["hotel"], request=request,
+                                       text="A" * 2001)
+    assert request.comments.count() == 2
     approved = services.proofread_approve(actor=tree.users["proofreader"], request=request)
     assert approved.status == ProofreadStatus.APPROVED and approved.approved_by == tree.users[
         "proofreader"]

@@ -290,3 +290,13 @@ def test_the_short_ua_stylesheet_lays_out_exactly_as_weasyprints_own():
     assert len(with_short.pages) == len(items)
     assert _boxes(with_short) == _boxes(with_full)
     assert with_short.make_bookmark_tree() == with_full.make_bookmark_tree()
+
+
+def test_arabic_script_in_a_chinese_or_latin_line_is_set_in_noto(tmp_path):
+    name = [("MOHAMMADI, REZA (محمدی)", True)]
+    item = rendering.RenderItem(page_format="a4", language="en", title_zh="告知书",
+                                title_tr="Notice", blocks=[rendering.Block("text", name, name)])
+    fonts = {row["name"].split("+")[-1] for row in pdf_fonts(rendering.render_pdf([item]),
+                                                              tmp_path)}
+    assert "Noto-Naskh-Arabic" in fonts, fonts
+    assert not any("DejaVu" in font for font in fonts), fonts

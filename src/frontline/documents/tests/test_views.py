@@ -274,3 +274,13 @@ def test_navigation_by_role(tree):
             assert f'href="{href}"' in body, (user, href)
         for href in hidden:
             assert f'href="{href}"' not in body, (user, href)
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "card (A6)"), ("zh-hans", "卡片")])
+def test_template_page_names_the_page_format_in_words(tree, language, expected):
+    template = make_template(tree, kind=DocumentKind.REMINDER_CARD, title="提示卡",
+                             body="请每天测量体温。")
+    page = tree.client("district").get(reverse("documents:template_detail", args=[template.pk]),
+                                       HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 200
+    assert expected in page.content.decode() and "<dd>card</dd>" not in page.content.decode()

@@ -416,3 +416,17 @@ def test_notice_rules_are_managed_on_the_plans_page(tree):
     assert tree.client("street").post(reverse("incidents:plans"), {
         "rule": "1", "jurisdiction": tree.jurisdictions["110101"].pk, "max_severity": 2,
         "role": "district_leader", "minutes": 30}).status_code == 403
+
+
+def test_a_report_longer_than_its_limit_is_refused_and_left_as_it_was(tree):
+    plan(tree)
+    incident = open_incident(tree)
+    report = services.report_draft(actor=tree.users["street"], incident=incident, kind="first")
+    with pytest.raises(ValidationError, match="at most 20000 characters"):
+        services.report_edit(actor=tree.users["street"], report=report,
+                             text="A" * (services.REPORT_MAX_CHARS + 1))
+    kept = report.text
+    report.refresh_from_db()
+    assert report.text == kept
+    services.report_edit(actor=tree.users["street"], report=report,
+                         text="A" * services.REPORT_MAX_CHARS)

@@ -318,3 +318,10 @@ def test_rebuilding_the_index_gives_the_same_entries(tree):
     before = set(SearchEntry.objects.values_list("kind", "object_id", "language"))
     assert services.index_rebuild() == len(before)
     assert set(SearchEntry.objects.values_list("kind", "object_id", "language")) == before
+
+
+def test_search_page_names_the_language_of_each_hit(tree):
+    make_note(tree, "IT", texts=note_texts(en="Greetings: a handshake."))
+    page = tree.client("hotel").get(reverse("knowledge:search") + "?q=handshake",
+                                    HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert '<span class="badge" lang="en">英语</span>' in page

@@ -214,3 +214,16 @@ def test_concurrent_accepts_give_exactly_one_assignment(tree):
     assert results.count("won") == 1, results
     assert set(results) == {"won", "ValidationError"}
     assert Shift.objects.filter(need=need).count() == 1
+
+
+def test_ranking_for_someone_who_sees_no_member_is_empty_not_an_error(tree):
+    from django.contrib.auth.models import AnonymousUser
+
+    from frontline.linguists import selectors
+
+    need = make_need(tree)
+    make_member(tree, name="Other", languages=[("en", 5, 5, 5, 5)])
+    ranking = selectors.rank_candidates(actor=AnonymousUser(), need=need)
+    assert (list(ranking.candidates), list(ranking.excluded)) == ([], [])
+    assert [c.name for c in selectors.rank_candidates(actor=tree.users["district"],
+                                                      need=need).candidates] == ["Other"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import uuid
@@ -47,6 +46,7 @@ from frontline.core import crypto
 from frontline.core.context import current_request_id, request_id_var
 from frontline.core.models import OutOfScope, get_in_scope, scope_for
 from frontline.core.permissions import Action
+from frontline.core.progress import percent, progress_read, progress_write
 from frontline.people.imports.columns import COLUMNS, KIND_FIELDS, KIND_REQUIRED, header_mapping
 from frontline.people.imports.files import ImportRefused, Limits, file_open, too_big_message
 from frontline.people.imports.upsert import HOTEL_KINDS, UpsertRun, row_dump, row_load
@@ -74,29 +74,19 @@ def _progress_path(job: ImportJob) -> Path:
 
 
 def _progress_write(job: ImportJob, done: int) -> None:
-    """Progress of a run whose transaction is not committed yet, for the progress bar: a small
-    file beside the upload (the web process and the worker share the upload directory)."""
-    path = _progress_path(job)
-    temp = path.with_suffix(".progress.tmp")
-    with contextlib.suppress(OSError):
-        temp.write_text(json.dumps({"status": job.status, "done": done}))
-        os.replace(temp, path)
+    """Progress of a run whose transaction is not committed yet (`core.progress`)."""
+    progress_write(_progress_path(job), job.status, done)
 
 
 def progress(job: ImportJob) -> dict[str, Any]:
     """Status, rows done and percent of a job, including an uncommitted run's progress."""
     done = job.rows_done
-    if job.status in RUNNING:
-        with contextlib.suppress(OSError, ValueError):
-            data = json.loads(_progress_path(job).read_text())
-            if data.get("status") == job.status:
-                done = max(done, int(data.get("done", 0)))
+    running = job.status in RUNNING
+    if running:
+        done = max(done, progress_read(_progress_path(job), job.status))
     total = job.rows_valid if job.status == ImportStatus.IMPORTING else job.rows_total
-    percent = 100 if not total else min(100, round(100 * done / total))
-    if job.status in RUNNING and percent == 100:
-        percent = 99
-    return {"status": job.status, "rows_done": done, "rows_total": total, "percent": percent,
-            "running": job.status in RUNNING}
+    return {"status": job.status, "rows_done": done, "rows_total": total,
+            "percent": percent(done, total, running=running), "running": running}
 
 
 def _discard_files(job: ImportJob, *, keep_upload: bool = True) -> None:

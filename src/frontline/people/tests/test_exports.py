@@ -106,6 +106,10 @@ def test_an_unmasked_export_needs_a_reason_and_is_logged_as_unmasked(tree, peopl
     assert form.status_code == 200 and b"export-unmasked-form" in form.content
     refused = client.post(reverse("people:person_export"), {"format": "csv", "reason": ""})
     assert refused.status_code == 200 and not AccessLogEntry.objects.exists()
+    refused = client.post(reverse("people:person_export"), {"format": "csv",
+                                                             "reason": "A" * 301})
+    assert refused.status_code == 200 and not AccessLogEntry.objects.exists()
+    assert "at most 300 characters" in refused.content.decode()
     response = client.post(reverse("people:person_export"), {
         "format": "csv", "reason": "Handing over to the health commission",
         "nationality": "IT"})

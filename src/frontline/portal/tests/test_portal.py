@@ -59,6 +59,10 @@ def test_every_language_renders_small_and_with_its_direction(tree, lang):
     assert len(response.content) < 150 * 1024
     assert "<script" not in html  # works without JavaScript
     assert response["Content-Language"] == lang
+    if lang in ("ar", "fa"):  # the unit reads °C, not C°, inside right-to-left text
+        assert "(\u2066°C\u2069)" in html and "(°C)" not in html
+    if lang == "zh-hant":  # 簽 (sign), not 籤 (a slip)
+        assert "簽署" in html and "籤" not in html
 
 
 @pytest.mark.parametrize("lang", [c for c in LANGS if c != "en"])
