@@ -44,6 +44,8 @@ class Jurisdiction(ScopedModel):
     """
 
     scope_code_field = "code"
+    # The official division names are public: a record's history may name them.
+    audit_name_public = True
 
     code = models.CharField(_("division code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=100)

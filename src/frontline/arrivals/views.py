@@ -15,7 +15,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
@@ -190,11 +190,34 @@ class ArrivalListView(ScopedListView):
                                         q=self.request.GET.get("q", ""), **kwargs)
 
 
-def _custody(user, arrival: Arrival):
+# The steps of an arrival's chain of custody, in words (the audit log stores their codes).
+CUSTODY_EVENTS = {
+    "arrival.preregister": gettext_lazy("registered by the traveller"),
+    "arrival.traveller_update": gettext_lazy("changed by the traveller"),
+    "arrival.register": gettext_lazy("registered at the desk"),
+    "arrival.check_in": gettext_lazy("checked in"),
+    "arrival.party_check_in": gettext_lazy("checked in with the party"),
+    "arrival.sorting_override": gettext_lazy("suggested disposition overridden"),
+    "arrival.notice": gettext_lazy("notice of observation issued"),
+    "arrival.cancel": gettext_lazy("cancelled"),
+    "handover.depart": gettext_lazy("left in a hand-over batch"),
+    "handover.received": gettext_lazy("received at the destination"),
+    "handover.missing": gettext_lazy("missing at hand-over"),
+    "handover.confirm": gettext_lazy("hand-over confirmed"),
+    "handover.overdue_alert": gettext_lazy("hand-over not confirmed in time"),
+}
+
+
+def _custody(user, arrival: Arrival) -> list:
     if not user.can(Action.VIEW_AUDIT):
         return []
-    return change_list(actor=user, object_type="arrivals.arrival").filter(
-        object_id=str(arrival.pk)).order_by("time")[:30]
+    entries = list(change_list(actor=user, object_type="arrivals.arrival").filter(
+        object_id=str(arrival.pk)).order_by("time")[:30])
+    for entry in entries:
+        entry.step = CUSTODY_EVENTS.get(entry.event) or entry.get_action_display()
+        entry.by = entry.actor_label if entry.actor_id or entry.actor_label != "system" \
+            else _("the system")
+    return entries
 
 
 @login_required
@@ -237,7 +260,15 @@ def arrival_detail(request, pk: int):
         party.append({"arrival": member, "reference": services.format_reference(
             member.reference), "suggestion": Disposition(hint.disposition).label if hint else ""})
     party_waiting = sum(1 for m in party if m["arrival"].editable) if can_change else 0
+    from frontline.people.selectors import visible_person_ids
+
     return render(request, "arrivals/arrival_detail.html", {
+        "visible_people": visible_person_ids(actor=request.user, ids=[arrival.person_id]),
+        # The batch opens for the desk and for its destination (a street, a hotel), not for
+        # a community inside the street: there its name is shown without a link.
+        "batch_visible": arrival.batch_id is not None and (
+            HandoverBatch.objects.restrict(  # scoped-ok: restrict()
+                request.user, Action.VIEW).filter(pk=arrival.batch_id).exists()),
         "arrival": arrival, "form": form, "suggestion": suggestion, "can_change": can_change,
         "party": party, "party_waiting": party_waiting,
         "suggestion_label": Disposition(suggestion.disposition).label if suggestion else "",
@@ -581,9 +612,13 @@ def import_detail(request, pk: int):
 def reference(request):
     if not request.user.can(Action.VIEW):
         raise PermissionDenied
+    entries = list(selectors.reference_list())
+    configure = scope_for(request.user, Action.CONFIGURE)
+    # Each entry is edited by the office that wrote it (or one above): others read it.
+    for entry in entries:
+        entry.editable = configure.covers_code(entry.jurisdiction.code)
     return render(request, "arrivals/reference.html", {
-        "entries": selectors.reference_list(),
-        "can_configure": request.user.can(Action.CONFIGURE)})
+        "entries": entries, "can_configure": request.user.can(Action.CONFIGURE)})
 
 
 @login_required

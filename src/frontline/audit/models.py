@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontline.core.models import RestrictedQuerySet, ScopedModel
 
@@ -40,10 +41,11 @@ class AppendOnlyModel(ScopedModel):
 
 
 class ChangeAction(models.TextChoices):
-    CREATE = "create", _("created")
-    UPDATE = "update", _("changed")
-    DELETE = "delete", _("deleted")
-    EVENT = "event", _("workflow step")
+    # In a context of their own: "created" elsewhere names a time (创建时间), here an act.
+    CREATE = "create", pgettext_lazy("audit action", "created")
+    UPDATE = "update", pgettext_lazy("audit action", "changed")
+    DELETE = "delete", pgettext_lazy("audit action", "deleted")
+    EVENT = "event", pgettext_lazy("audit action", "workflow step")
 
 
 class ChangeLogEntry(AppendOnlyModel):

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from frontline.core.permissions import Action
+
 
 def navigation_entries():
     entries = [(_("Home"), "home", None)]
@@ -19,6 +21,22 @@ def navigation_entries():
         if config.name.startswith("frontline."):
             entries.extend(getattr(config, "navigation", ()))
     return entries
+
+
+class UserCan:
+    """`{% if user_can.change %}`: whether the user may do an action somewhere, for links to
+    pages that would refuse them (a button is not shown to someone it would answer 403)."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+
+    def __getitem__(self, action: str) -> bool:
+        try:
+            parsed = Action.parse(action)
+        except (KeyError, ValueError):
+            raise KeyError(action) from None
+        user = self.user
+        return bool(user is not None and user.is_authenticated and user.can(parsed))
 
 
 def shell(request):
@@ -30,5 +48,5 @@ def shell(request):
                 url = reverse(url_name)
                 active = request.path == url or (url != "/" and request.path.startswith(url))
                 nav.append({"label": label, "url": url, "active": active})
-    return {"nav_items": nav, "staff_languages": settings.LANGUAGES,
+    return {"nav_items": nav, "user_can": UserCan(user), "staff_languages": settings.LANGUAGES,
             "site_name": _("Frontline")}

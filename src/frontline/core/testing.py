@@ -122,6 +122,20 @@ class TreeBuilder:
         return client
 
 
+def load_demo() -> None:
+    """Every app's demo loader, in the order of INSTALLED_APPS, on top of the test tree."""
+    import importlib
+    import importlib.util
+    import io
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        name = f"{config.name}.demo"
+        if config.name.startswith("frontline.") and importlib.util.find_spec(name):
+            importlib.import_module(name).load(stdout=io.StringIO())
+
+
 def snapshot_row(obj: models.Model) -> dict[str, Any]:
     """Every concrete field value of a row, fresh from the database."""
     fresh = type(obj)._default_manager.get(pk=obj.pk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -54,7 +55,9 @@ class QuestionForm(forms.Form):
                                 required=False, min_value=1)
     attachments = MultipleFileField(
         label=_("attachments"), required=False,
-        help_text=_("Images or PDF files, at most %(mb)s MB each.") % {"mb": MAX_BYTES // 2**20})
+        # Formatted when shown, in the reader's language (not once, when the module loads).
+        help_text=lazy(lambda: _("Images or PDF files, at most %(mb)s MB each.")
+                       % {"mb": MAX_BYTES // 2**20}, str)())
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)

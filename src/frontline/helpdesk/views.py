@@ -97,7 +97,10 @@ def question_detail(request, pk: int):
             apply_validation_error(form, exc)
         else:
             return redirect("helpdesk:question_detail", pk=question.pk)
+    from frontline.people.selectors import visible_person_ids
+
     return render(request, "helpdesk/question_detail.html", {
+        "visible_people": visible_person_ids(actor=request.user, ids=[question.person_id]),
         "question": question, "replies": question.replies.select_related("author"),
         "attachments": question.attachments.all(), "form": form, "office": office,
         "can_close": question.status != QuestionStatus.CLOSED

@@ -103,7 +103,7 @@ def load(*, stdout) -> None:
         title="演示：观察酒店一名意大利籍人员核酸检测阳性",
         description="演示数据：怀柔第一观察酒店一名意大利籍人员体温38.5℃，核酸检测结果阳性。",
         jurisdiction=district, place=hotel, people=[person] if person else [],
-        source="health alert")
+        source="健康预警")  # as the office's staff (in Chinese) open it from an alert
     steps = list(incident.steps.all())
     for step in steps[:4]:
         services.step_complete(actor=actor, step=step, note="演示：已完成")

@@ -89,9 +89,13 @@ def incident_detail(request, pk: int):
                   or user.scope_for(Action.CHANGE).covers_place(incident.place_id))
     notice = IncidentNotice.objects.restrict(user, Action.VIEW).filter(  # scoped-ok: restrict
         incident=incident, user=user).first()
+    from frontline.people.selectors import visible_person_ids
+
+    people = list(incident.people.select_related("person"))
     return render(request, "incidents/incident_detail.html", {
         "incident": incident, "steps": incident.steps.all(),
-        "timeline": incident.timeline.all(), "people": incident.people.select_related("person"),
+        "timeline": incident.timeline.all(), "people": people,
+        "visible_people": visible_person_ids(actor=user, ids=[p.person_id for p in people]),
         "liaison": incident.liaison.select_related("contact"),
         "reports": incident.reports.all(), "notices": incident.notices.select_related("user"),
         "my_notice": notice, "can_change": can_change and incident.status == "open",
@@ -278,9 +282,10 @@ def opinion(request):
 @login_required
 def plans(request):
     user = request.user
-    form = PlanForm(request.POST if "rule" not in request.POST else None, actor=user)
-    rule_form = NoticeRuleForm(request.POST if "rule" in request.POST else None, actor=user,
-                               auto_id="rule_%s")  # ids apart from the plan form's
+    posted = request.POST if request.method == "POST" else None  # a GET shows empty forms
+    form = PlanForm(posted if posted is not None and "rule" not in posted else None, actor=user)
+    rule_form = NoticeRuleForm(posted if posted is not None and "rule" in posted else None,
+                               actor=user, auto_id="rule_%s")  # ids apart from the plan form's
     if request.method == "POST":
         if not user.can(Action.CONFIGURE):
             raise PermissionDenied

@@ -234,16 +234,20 @@ def policy_list(*, actor: Any) -> QuerySet[ObservationPolicy]:
 
 def arrivals_to_observe(*, actor: Any) -> QuerySet:
     """Arrivals sorted to centralised or home observation, checked in as people, whose person
-    has no observation started since: the destination's list of whom to start observing."""
+    has no observation started since: the destination's list of whom to start observing.
+    Only arrivals whose person the actor sees: the desk that registered an arrival sees it
+    in transit, but the person belongs to the destination's registry."""
     from django.db.models import Exists, OuterRef
 
     from frontline.arrivals.models import Arrival
+    from frontline.people.models import Person
 
     started = Observation.objects.filter(  # scoped-ok: correlated to arrivals in scope
         person=OuterRef("person"), start_date__gte=OuterRef("travel_date"))
     return (Arrival.objects.restrict(actor, Action.VIEW)
             .filter(disposition__in=[ObservationKind.CENTRALISED, ObservationKind.HOME],
-                    person__isnull=False, status__in=["checked_in", "in_batch", "received"])
+                    person__isnull=False, status__in=["checked_in", "in_batch", "received"],
+                    person__in=Person.objects.restrict(actor, Action.VIEW).values("pk"))
             .exclude(Exists(started))
             .select_related("person", "destination", "destination_place")
             .order_by("travel_date", "id"))

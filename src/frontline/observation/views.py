@@ -109,8 +109,11 @@ def observation_detail(request, pk: int):
     user = request.user
     observation = selectors.observation_detail(actor=user, pk=pk)
     can_change = _can_change(user, observation)
+    from frontline.people.selectors import visible_person_ids
+
     return render(request, "observation/observation_detail.html", {
         "o": observation,
+        "visible_people": visible_person_ids(actor=user, ids=[observation.person_id]),
         "checks": HealthCheck.objects.restrict(user, Action.VIEW).filter(  # scoped-ok: restrict()
             observation=observation).order_by("-day", "-slot")[:60],
         "alerts": Alert.objects.restrict(  # scoped-ok: restrict()

@@ -34,6 +34,9 @@ class Person(ScopedModel):
     their community. A merged duplicate keeps its row (`merged_into`) for the history.
     """
 
+    # What the history shows for audited values that are not fields (audit_tags.changes).
+    audit_labels = {"categories": (_("categories"), Category.choices)}
+
     family_name = models.CharField(_("family name (as in the travel document)"), max_length=100)
     given_names = models.CharField(_("given names (as in the travel document)"), max_length=150,
                                    blank=True)
@@ -70,8 +73,9 @@ class Person(ScopedModel):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
     # Set by the retention purge: the personal data are gone, what statistics need stays.
     purged_at = models.DateTimeField(_("personal data purged"), null=True, blank=True,
                                      editable=False)

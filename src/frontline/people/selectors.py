@@ -139,6 +139,16 @@ def person_list(
     ).order_by("jurisdiction_code", "family_name", "given_names", "id")
 
 
+def visible_person_ids(*, actor: Any, ids: Any) -> set[int]:
+    """Which of these people the actor may open: a page that names a person (an observation
+    at a hotel, an incident, an arrival in transit) links only to records the reader sees."""
+    ids = [pk for pk in ids if pk]
+    if not ids:
+        return set()
+    return set(Person.objects.restrict(actor, Action.VIEW).filter(pk__in=ids)
+               .values_list("pk", flat=True))
+
+
 def person_detail(*, actor: Any, pk: int) -> Person:
     from frontline.core.models import OutOfScope
 

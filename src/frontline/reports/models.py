@@ -13,8 +13,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from frontline.core.models import ScopedModel
 
@@ -54,6 +54,11 @@ class Figure(ScopedModel):
 
     def label(self, language: str = "") -> str:
         return self.name_en if language.startswith("en") and self.name_en else self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's interface language (the English name where one is set)."""
+        return self.label(get_language() or "")
 
 
 class Period(models.TextChoices):

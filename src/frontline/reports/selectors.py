@@ -139,7 +139,7 @@ def trend(*, actor: Any, run: ReportRun, days: int = 14, street: str = ""
         for key, n in values.items():
             sums[run_id][key] = sums[run_id].get(key, 0) + int(n)
     return {"dates": [r.period_date.isoformat() for r in earlier],
-            "series": [{"key": f.key, "name": f.name,
+            "series": [{"key": f.key, "name": f.display_name,
                         "data": [sums[r.pk].get(f.key, 0) for r in earlier]} for f in figures]}
 
 

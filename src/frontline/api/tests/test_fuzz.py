@@ -15,8 +15,6 @@ operation's requests run in one transaction, rolled back after them.
 from __future__ import annotations
 
 import datetime
-import importlib
-import io
 import json
 import os
 import re
@@ -24,7 +22,6 @@ from urllib.parse import urlencode
 
 import pytest
 import schemathesis
-from django.apps import apps
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
@@ -39,7 +36,7 @@ from frontline.accounts import services as account_services
 from frontline.accounts.models import ApiToken
 from frontline.accounts.services import hash_token, token_create
 from frontline.areas.models import Place
-from frontline.core.testing import TreeBuilder
+from frontline.core.testing import TreeBuilder, load_demo
 from frontline.wsgi import application
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
@@ -95,14 +92,6 @@ schema.location = "/api/v1/schema/"
 # Values of path parameters that name existing objects, by (list path, parameter name):
 # "/api/v1/arrivals/{id}/pass/" draws its id from what GET /api/v1/arrivals/ shows.
 EXISTING: dict[tuple[str, str], list] = {}
-
-
-def load_demo() -> None:
-    """Every app's demo loader, in the order of INSTALLED_APPS, on top of the test tree."""
-    for config in apps.get_app_configs():
-        name = f"{config.name}.demo"
-        if config.name.startswith("frontline.") and importlib.util.find_spec(name):
-            importlib.import_module(name).load(stdout=io.StringIO())
 
 
 def object_route(path: str) -> tuple[str, str] | None:

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frontline.arrivals import selectors, services
 from frontline.arrivals.models import Arrival, ArrivalStatus, BatchStatus, HandoverBatch
@@ -191,6 +191,18 @@ def test_hand_over_and_receipt_chain_of_custody(tree):
                                                 object_type="arrivals.arrival")
                   .values_list("event", flat=True))
     assert "handover.depart" in events and "handover.received" in events
+    # The arrival's page tells the chain in words, in the reader's language.
+    from django.urls import reverse
+
+    from frontline.arrivals.views import CUSTODY_EVENTS
+
+    page = tree.client("street").get(reverse("arrivals:arrival_detail", args=[a.pk]),
+                                     HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    custody = page[page.index('id="custody"'):].split("</table>")[0]
+    assert "handover." not in custody and "arrival." not in custody
+    with translation.override("zh-hans"):
+        assert str(CUSTODY_EVENTS["handover.received"]) in custody
+    assert set(events) <= set(CUSTODY_EVENTS) | {""}  # every step the services write is named
 
 
 def test_batch_refuses_mixed_destinations_and_unchecked(tree):

@@ -54,6 +54,14 @@ ROLE_LABELS = {"heading": gettext_lazy("heading"), "item": gettext_lazy("list it
 # -- templates -------------------------------------------------------------------------------
 
 
+def _readable(actor, pks: list[int]) -> set[int]:
+    """Which of these translations the actor may open: an office's street sees the office's
+    templates, but their translations only where it may read texts (the others are shown
+    without a link, not as a link to "not found")."""
+    return set(selectors.translation_readable(actor=actor).filter(pk__in=pks)
+               .values_list("pk", flat=True))
+
+
 class TemplateListView(AnyActionListView):
     """Every template with the state of its translation in each language."""
 
@@ -82,7 +90,9 @@ class TemplateListView(AnyActionListView):
                     counts[translation.state] += 1
             rows.append((template, cells))
         context.update(rows=rows, languages=languages, counts=counts,
-                       can_configure=self.request.user.can(Action.CONFIGURE))
+                       can_configure=self.request.user.can(Action.CONFIGURE),
+                       readable=_readable(self.request.user, [
+                           t.pk for _template, cells in rows for t in cells if t]))
         return context
 
 
@@ -96,6 +106,7 @@ class TemplateDetailView(AnyActionDetailView):
         template = self.object
         translations = {t.language: t for t in template.translations.all()}
         context.update(
+            readable=_readable(self.request.user, [t.pk for t in translations.values()]),
             translations=[(code, name, translations.get(code))
                           for code, name in traveller_languages() if code != "zh-hans"],
             languages=traveller_languages(),

@@ -1,5 +1,6 @@
 """The roster pages and the list's figures."""
 
+import pytest
 from django.urls import reverse
 
 from frontline.helpdesk.models import DutySlot
@@ -69,3 +70,11 @@ def test_escalation_task(tree):
     assert escalate_due.enqueue().return_value == 1
     question.refresh_from_db()
     assert question.level == 1 and question.breaches == 1
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "Images or PDF files, at most 10 MB each."), ("zh-CN", "每个不超过10 MB")])
+def test_the_attachment_help_is_in_the_readers_language(tree, language, expected):
+    page = tree.client("street").get(reverse("helpdesk:question_ask"),
+                                     HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert expected in page

@@ -214,3 +214,14 @@ def test_the_start_page_without_a_person_leads_to_the_people_list(tree):
     response = tree.client("community").get("/observation/start/", follow=True)
     assert response.redirect_chain[-1][0] == "/people/"
     assert "start the observation there" in response.content.decode()
+
+
+def test_an_incident_opened_from_an_alert_names_its_source_in_the_readers_language(tree):
+    from urllib.parse import quote
+
+    observation = observe(tree)
+    services.health_check_record(actor=tree.users["street"], observation=observation,
+                                 temperature="38.6", day=timezone.localdate(), slot=0)
+    page = tree.client("street").get(reverse("observation:alerts"),
+                                     HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert f"?source={quote('健康预警')}&amp;code=" in page and "health+alert" not in page

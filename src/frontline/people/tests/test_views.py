@@ -165,3 +165,23 @@ def test_the_history_says_what_changed_in_words(tree):
     page = tree.client("street").get(f"/people/{person.pk}/").content.decode()
     assert "<strong>address</strong>: 多福巷 1 号 → 多福巷 2 号" in page
     assert "{&#x27;" not in page and "Italian (it)" in page
+
+
+def test_the_history_shows_values_as_the_page_does_not_as_codes(tree):
+    from frontline.people import services
+
+    person = make_person(tree, categories=["foreign_student"], preferred_language="ru",
+                         nationality="RU", sex="F")
+    services.person_update(actor=tree.users["street"], person=person,
+                           categories=["foreign_student", "foreign_teacher"])
+    page = tree.client("street").get(f"/people/{person.pk}/",
+                                     HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    history = page[page.index("修改记录"):]
+    for shown in ("<strong>类别</strong>: 外籍学生 → 外籍学生, 外籍教师",
+                  "<strong>性别</strong>: 女<", "<strong>常用语言</strong>: 俄语<",
+                  "<strong>国籍</strong>: 俄罗斯 (RU)<",
+                  f"<strong>居住社区</strong>: {tree.jurisdictions['110101001001'].name}<"):
+        assert shown in history, shown
+    for raw in ("foreign_student", "categories", "created by", "创建人", "#"):
+        assert raw not in history, raw
+    assert "<td>创建 </td>" in history and "<td>修改 </td>" in history  # acts, not times

@@ -439,3 +439,19 @@ def test_a_streets_figure_that_is_not_its_communities_sum_is_flagged(tree, repor
     flagged = [r["figure"].key for r in page.context["rows"] if r["differs"]]
     assert flagged == ["calls"]
     assert "badge warn" in page.content.decode()
+
+
+def test_figures_are_named_in_the_readers_language_where_an_english_name_is_set(tree, report):
+    from frontline.reports.models import Figure
+
+    Figure.objects.filter(key="residents").update(name="外国人永久居留人员",
+                                                  name_en="foreign permanent residents")
+    run = services.run_snapshot(definition=report, day=timezone.localdate())
+    client = tree.client("district")
+    for language, expected in (("en", "foreign permanent residents"), ("zh-CN", "外国人永久居留人员")):
+        for url in (reverse("reports:dashboard"),
+                    reverse("reports:submission", args=[sub(run, "110101001001").pk])):
+            page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            assert expected in page, (language, url)
+    english = client.get(reverse("reports:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "外国人永久居留人员" not in english
