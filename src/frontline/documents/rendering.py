@@ -52,7 +52,10 @@ PAGE_CSS = """
 @page a4 { size: A4; margin: 16mm 18mm 14mm 18mm; }
 @page card { size: 105mm 148mm; margin: 7mm; }
 @page poster { size: A3; margin: 16mm; }
-html { font-family: %(fallback)s; font-size: 10.5pt; line-height: 1.45; color: #111; }
+html { font-family: %(fallback)s; font-size: 10.5pt; line-height: 1.45; color: #111;
+       font-variant-ligatures: no-common-ligatures; }
+/* No common ligatures: Noto Naskh draws الله as one glyph that text extraction reads back
+   wrong (اهلل), and a name must copy, search and read aloud as it was written. */
 %(lang_rules)s
 article { break-before: page; position: relative; }
 article.first { break-before: auto; }
