@@ -87,6 +87,7 @@ p.field.filled { border-bottom: none; }
 .cjk { font-weight: normal !important; }
 p.field span.tr { margin-left: 2mm; margin-right: 2mm; font-size: 9pt; color: #333; }
 span.blank { display: inline-block; min-width: 28mm; border-bottom: .6pt solid #111; }
+span.v { white-space: nowrap; }
 div.signature { position: relative; margin-top: 8mm; min-height: 30mm; text-align: right; }
 div.signature p { margin: 0 0 1.5mm 0; text-align: right; }
 img.seal { position: absolute; width: 38mm; height: 38mm; right: 8mm; top: -6mm; }
@@ -264,6 +265,7 @@ def _attrs(language: str, cls: str = "") -> str:
 # Unicode bidirectional algorithm lays the groups of "010-0000-0000" or "2020-03-20" out from
 # right to left after Arabic or Persian words, and a reader dials or reads them reversed.
 FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+NOWRAP_CHARS = 24
 
 
 def _parts_html(parts: list[tuple[str, bool]], rtl: bool = False) -> str:
@@ -271,6 +273,11 @@ def _parts_html(parts: list[tuple[str, bool]], rtl: bool = False) -> str:
     for text, is_value in parts:
         if not is_value:
             out.append(escape(text))
+        elif text and rtl and len(text) <= NOWRAP_CHARS:
+            # A short value (a hotel, a room, a date) kept on one line: a Chinese name broken
+            # between two right-to-left lines reads from the wrong end.
+            out.append(f'<span class="v">{FIRST_STRONG_ISOLATE}{escape(text)}'
+                       f'{POP_DIRECTIONAL_ISOLATE}</span>')
         elif text:
             out.append(f"{FIRST_STRONG_ISOLATE}{escape(text)}{POP_DIRECTIONAL_ISOLATE}" if rtl
                        else escape(text))

@@ -594,19 +594,25 @@ def _alerts_for(actor: Any, checks: list[HealthCheck],
     if not alerts:
         return []
     Alert.objects.bulk_create(alerts, ignore_conflicts=True)
+    # One notification per check, naming all it found (a fever with a cough is one message,
+    # not two); each finding stays an alert of its own, acknowledged and closed on its own.
+    by_check: dict[int, list[Alert]] = {}
     for alert in alerts:
-        observation = observations[alert.observation_id]
-        check = alert.check_record
-        detail = (_("%(temperature)s °C") % {"temperature": check.temperature}
-                  if alert.kind == AlertKind.FEVER else
-                  ", ".join(str(Symptom(s).label) for s in check.symptoms))
+        by_check.setdefault(alert.check_record.pk, []).append(alert)
+    for found in by_check.values():
+        check = found[0].check_record
+        observation = observations[check.observation_id]
+        details = [_("%(temperature)s °C") % {"temperature": check.temperature}
+                   if alert.kind == AlertKind.FEVER else
+                   ", ".join(str(Symptom(s).label) for s in check.symptoms) for alert in found]
+        kinds = ", ".join(str(alert.get_kind_display()) for alert in found)
         _notify_scope(actor, observation, code=observation.jurisdiction_code,
-                      title=_("Health alert: %(kind)s") % {"kind": alert.get_kind_display()},
+                      title=_("Health alert: %(kind)s") % {"kind": kinds},
                       body=_("%(person)s, day %(day)s of observation: %(detail)s") % {
-                          "person": observation.person, "detail": detail,
+                          "person": observation.person, "detail": "; ".join(details),
                           "day": observation.day_number(check.day)},
                       url=reverse("observation:observation_detail", args=[observation.pk]),
-                      key=f"alert:{check.pk}:{alert.kind}", chat=True)
+                      key=f"alert:{check.pk}", chat=True)
     return alerts
 
 

@@ -202,6 +202,8 @@ def test_values_in_right_to_left_text_are_isolated(tree, template, tmp_path, lan
     isolated = f"\u2068{values['document_masked']}\u2069"
     assert (isolated in html) == (language != "en")
     assert html.count(isolated) == (1 if language != "en" else 0)  # not in the Chinese part
+    # and kept on one line in right-to-left text (short values only)
+    assert (f'<span class="v">{isolated}</span>' in html) == (language != "en")
     path = tmp_path / "values.pdf"
     path.write_bytes(rendering.render_pdf([item]))
     assert values["document_masked"] in pdf_text(path, page=1)

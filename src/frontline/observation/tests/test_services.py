@@ -126,6 +126,11 @@ def test_fever_raises_an_alert_for_the_responsible_staff(tree):
     # other street
     assert {"street", "community", "district", "hotel"} <= recipients
     assert "street2" not in recipients and "district_west" not in recipients
+    # One message per person for the check, naming both findings (not one per finding).
+    street = list(Message.objects.filter(channel="in_app", recipient__username="street"))
+    assert len(street) == 1
+    assert "fever" in street[0].subject and "symptoms" in street[0].subject
+    assert "38.2 °C" in street[0].body and "ough" in street[0].body
 
 
 def test_normal_checks_raise_no_alert(tree):
