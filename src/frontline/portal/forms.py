@@ -8,10 +8,11 @@ from typing import Any
 
 from django import forms
 from django.core import signing
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import pgettext_lazy
 
 from frontline.areas.apps import JURISDICTIONS, PLACES
+from frontline.areas.romanise import romanised
 from frontline.arrivals import selectors
 from frontline.core import refcache, widgets
 from frontline.core.choices import country_choices
@@ -150,7 +151,7 @@ class RegistrationForm(forms.Form):
             self.fields["transfer_point"].widget = forms.HiddenInput()
             self.fields["transfer_point"].initial = points[0].pk
         self.fields["destination"].choices = [("", "—"), *[
-            (j.code, f"{j.name_en or j.name}" if j.name_en else j.name) for j in destinations]]
+            (j.code, destination_label(j)) for j in destinations]]
         if editing:
             del self.fields["transfer_point"]
         self.editing = editing
@@ -213,6 +214,17 @@ def companion_initial(lead: Any) -> dict[str, Any]:
             "destination_address", "phone", *VISITED_FIELDS)
     base = initial_from(lead)
     return {k: base[k] for k in keep if k in base}
+
+
+def destination_label(jurisdiction: Any) -> str:
+    """A street as a traveller reads it: in Chinese on the Chinese pages; elsewhere its
+    English name where the office set one, else its pinyin, with the Chinese that is on the
+    signs and in addresses (Donghuamen · 东华门街道)."""
+    name = jurisdiction.name
+    if (translation.get_language() or "").startswith("zh"):
+        return name
+    latin = jurisdiction.name_en or romanised(name)
+    return f"{latin} · {name}" if latin else name
 
 
 def public_choices() -> tuple[list, list]:

@@ -225,3 +225,23 @@ def test_tampered_expired_and_other_links_are_refused(tree):
     # The QR pass is not the personal link.
     assert client.get(f"/portal/en/r/{services.pass_token(arrival)}/").status_code == 404
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Duofuxiang · 多福巷社区"), ("ar", "Duofuxiang · 多福巷社区"),
+    ("zh-hans", "多福巷社区")])
+def test_streets_are_offered_in_latin_letters_with_their_chinese_name(tree, lang, expected):
+    community = tree.jurisdictions["110101001001"]
+    with translation.override(lang):
+        assert portal_forms.destination_label(community) == expected
+    community.name_en = "Duofu Lane"  # an English name the office set comes first
+    with translation.override("en"):
+        assert portal_forms.destination_label(community) == "Duofu Lane · 多福巷社区"
+
+
+def test_place_names_read_as_places():
+    from frontline.areas.romanise import romanised
+
+    assert romanised("朝阳门街道") == "Chaoyangmen"  # not the word's zhaoyang
+    assert romanised("长安街") == "Chang'anjie" and romanised("东华门街道") == "Donghuamen"
+    assert romanised("ABC") == ""
