@@ -124,10 +124,10 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         return super().create(request, *args, **kwargs)
 
     def update(self, request, *args, **kwargs):
+        instance = self.get_object()  # out of scope is 404 before the body is judged
         names = self._body_fields(request)
         if kwargs.get("partial") and not names - self.version_fields:
             # Nothing to change: the record as it is, with no write and no audit entry.
-            instance = self.get_object()
             return Response(self.get_serializer(instance).data)
         return super().update(request, *args, **kwargs)
 

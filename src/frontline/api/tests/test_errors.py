@@ -44,9 +44,10 @@ def test_a_patch_with_nothing_to_change_writes_nothing(tree, body):
     assert ChangeLogEntry.objects.count() == entries
 
 
-def test_an_empty_patch_on_another_streets_record_is_404(tree):
+@pytest.mark.parametrize("body", [{}, {"famly_name": "X"}])
+def test_a_patch_on_another_streets_record_is_404_whatever_its_body(tree, body):
     person = make_person(tree, community="110101002001")
-    response = _patch(tree.client("street"), person, {})
+    response = _patch(tree.client("street"), person, body)
     assert response.status_code == 404
 
 
