@@ -54,7 +54,14 @@ def _where(value: str, user):
 def question_ask(request):
     if not request.user.can(Action.VIEW):
         raise PermissionDenied
+    from frontline.people.selectors import visible_person_ids
+
     form = QuestionForm(request.POST or None, request.FILES or None, actor=request.user)
+    if (request.method == "POST" and form.is_valid() and form.cleaned_data["person"]
+            and not visible_person_ids(actor=request.user, ids=[form.cleaned_data["person"]])):
+        # A mistyped registry number: said on its field, the question kept to correct (the
+        # service would answer 404, as for any record out of scope).
+        form.add_error("person", _("No person with this registry number in your area."))
     if request.method == "POST" and form.is_valid():
         from frontline.people.models import Person
 

@@ -228,12 +228,20 @@ def report_detail(request, pk: int):
             elif form.is_valid():
                 services.report_edit(actor=user, report=report, text=form.cleaned_data["text"])
                 messages.success(request, _("The report is saved."))
+            else:  # an empty text: said, not dropped without a word
+                for errors in form.errors.values():
+                    for message in errors:
+                        messages.error(request, message)
         except ValidationError as exc:
             _errors(request, exc)
         return redirect("incidents:report_detail", pk=report.pk)
+    # Approving is the district office's, and not the writer's: the button shows to them only.
+    can_approve = (can_change and report.created_by_id != user.pk
+                   and user.scope_for(Action.EXPORT).covers_code(report.jurisdiction_code[:6]))
     return render(request, "incidents/report_detail.html", {
         "report": report, "form": form, "send_form": ReportSendForm(),
-        "can_change": can_change, "draft": report.status == ReportStatus.DRAFT})
+        "can_change": can_change, "can_approve": can_approve,
+        "draft": report.status == ReportStatus.DRAFT})
 
 
 @login_required

@@ -823,7 +823,10 @@ def _issue_certificate(actor: Any, observation: Observation):
         "name": person.display_name,
         "nationality": str(person.nationality.code) if person.nationality else "—",
         "document_masked": document.number_masked if document else "—",
-        "start_date": observation.start_date, "end_date": observation.ended_on,
+        # The period the certificate vouches for is the observation's, to its planned end:
+        # ended days later, the days after it had no checks (the grid stops at the end).
+        "start_date": observation.start_date,
+        "end_date": min(observation.ended_on, observation.end_date),
         "hotel": observation.hotel.display_name if observation.hotel_id else
         observation.jurisdiction.name,
         "jurisdiction_code": observation.jurisdiction_code,

@@ -68,12 +68,15 @@ class PersonListView(ScopedListView):
             filter_form=self.filter_form, query=query.urlencode(),
             recent_days=selectors.recent_days(),
             can_change=self.request.user.can(Action.CHANGE),
-            can_export=self.request.user.can(Action.EXPORT), **kwargs)
+            can_export=self.request.user.can(Action.EXPORT),
+            can_export_unmasked=self.request.user.can(Action.EXPORT_UNMASKED), **kwargs)
 
 
 def _mrz_fill(form_data, mrz_text: str):
     """Return (data, error): the POST data with the fields the MRZ fills."""
     data = form_data.copy()
+    if not (mrz_text or "").strip():
+        return data, ValidationError(_("Paste or type the lines of the MRZ first, then fill."))
     try:
         parsed = parse_mrz(mrz_text)
     except ValidationError as exc:
@@ -111,8 +114,8 @@ def person_create(request):
         data, error = _mrz_fill(request.POST, request.POST.get("mrz", ""))
         form = PersonCreateForm(data, actor=request.user)
         form.is_valid()
+        form.errors.clear()  # the fields still to fill are not mistakes yet
         if error is not None:
-            form.errors.clear()
             form.add_error("mrz", error)
         else:
             messages.info(request, _("Filled from the MRZ; every check digit is correct. Check "

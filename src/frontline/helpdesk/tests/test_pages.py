@@ -78,3 +78,18 @@ def test_the_attachment_help_is_in_the_readers_language(tree, language, expected
     page = tree.client("street").get(reverse("helpdesk:question_ask"),
                                      HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert expected in page
+
+
+def test_a_mistyped_registry_number_is_said_on_its_field_and_the_question_kept(tree):
+    from frontline.helpdesk.models import Question
+
+    client = tree.client("community")
+    form = client.get(reverse("helpdesk:question_ask")).context["form"]
+    where = form.fields["where"].choices[-1][0]
+    response = client.post(reverse("helpdesk:question_ask"), {
+        "text": "Can a guest receive a parcel?", "urgency": "normal", "where": where,
+        "person": "99999999"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "No person with this registry number in your area." in page
+    assert "Can a guest receive a parcel?" in page and not Question.objects.exists()

@@ -430,3 +430,18 @@ def test_a_report_longer_than_its_limit_is_refused_and_left_as_it_was(tree):
     assert report.text == kept
     services.report_edit(actor=tree.users["street"], report=report,
                          text="A" * services.REPORT_MAX_CHARS)
+
+
+def test_approve_shows_only_to_who_may_approve_and_an_empty_text_is_said(tree):
+    plan(tree)
+    incident = open_incident(tree)
+    report = services.report_draft(actor=tree.users["street"], incident=incident, kind="first")
+    url = reverse("incidents:report_detail", args=[report.pk])
+    approve = 'value="approve"'
+    assert approve not in tree.client("street").get(url).content.decode()  # the writer
+    assert approve in tree.client("district").get(url).content.decode()
+    response = tree.client("street").post(url, {"action": "save", "text": "   "}, follow=True,
+                                          HTTP_ACCEPT_LANGUAGE="en")
+    assert "This field is required." in response.content.decode()
+    report.refresh_from_db()
+    assert report.text.strip()

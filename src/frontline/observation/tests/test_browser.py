@@ -24,8 +24,12 @@ def test_hotel_checks_a_floor_and_closes_the_alert(page, live_tree):
     page.wait_for_url("**/observation/hotels/*/")
     page.click("main .actions a.button")  # enter health checks
     page.fill(f"input[name=t-{well.pk}]", "36.5")
+    # As the page says: Tab stops on the symptoms, a second Tab on the next person's
+    # temperature (the name links are out of the way).
     page.keyboard.press("Tab")
-    page.fill(f"input[name=t-{feverish.pk}]", "38.6")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == f"t-{feverish.pk}"
+    page.keyboard.type("38.6")
     # The symptoms are one Tab further, folded: Enter opens them.
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")

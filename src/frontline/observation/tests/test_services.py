@@ -394,3 +394,22 @@ def test_the_overdue_list_follows_checks_recorded_in_bulk_and_late(tree):
     from frontline.observation.models import slot_ordinal
 
     assert observation.last_check == slot_ordinal(day, slot)
+
+
+def test_a_certificate_ended_late_vouches_only_to_the_planned_end(tree, settings, tmp_path):
+    """Completed five days after its end, the observation's certificate still ends on the
+    planned end: the days after had no checks, and it must not say they were normal."""
+    from frontline.documents.tests.conftest import pdf_text
+
+    settings.MEDIA_ROOT = tmp_path
+    cert_template(tree)
+    observation = observe(tree, start=TODAY() - datetime.timedelta(days=19),
+                          preferred_language="en")
+    assert observation.end_date == TODAY() - datetime.timedelta(days=5)
+    services.observation_end(actor=tree.users["street"], observation=observation)
+    observation.refresh_from_db()
+    assert observation.ended_on == TODAY()
+    text = pdf_text(tmp_path / observation.certificate.file_path)
+    end, late = observation.end_date, TODAY()
+    assert f"至 {end.year}年{end.month}月{end.day}日 接受" in text, text
+    assert f"至 {late.year}年{late.month}月{late.day}日" not in text

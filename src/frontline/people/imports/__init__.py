@@ -390,6 +390,15 @@ def import_confirm(*, actor: Any, job: ImportJob, mode: str) -> ImportJob:
             raise ValidationError(_("Only a checked file can be imported."))
         if not job.rows_valid:
             raise ValidationError(_("The file has no valid row to import."))
+        if mode == ImportMode.ALL_OR_NOTHING and job.error_count:
+            # Known before it starts: refused here, and the file stays checked, so "import the
+            # valid rows" (or a corrected file) remains the choice.
+            raise ValidationError({"mode": ngettext(
+                "%(count)s row has errors, so “all or nothing” would import nothing: correct "
+                "the file, or import only the valid rows.",
+                "%(count)s rows have errors, so “all or nothing” would import nothing: correct "
+                "the file, or import only the valid rows.",
+                job.error_count) % {"count": job.error_count}})
         job.mode = mode
         job.status = ImportStatus.IMPORTING
         job.rows_done = 0

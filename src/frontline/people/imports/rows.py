@@ -227,7 +227,8 @@ def _date_field(field: str, value: str, ctx: RowContext, *, past_only: bool = Tr
     try:
         day = parse_date(value)
     except ValueError:
-        raise RowError(field, _("“%(value)s” is not a date; write it as 1990-01-31.")
+        raise RowError(field, _("“%(value)s” is not a date; write dates as year-month-day, for example "
+                                "1990-01-31.")
                        % {"value": value}) from None
     if past_only and day > ctx.today:
         raise RowError(field, _("The date %(date)s is in the future.") % {"date": day})
@@ -246,8 +247,9 @@ def _datetime_field(field: str, value: str, ctx: RowContext) -> datetime.datetim
     try:
         moment = parse_datetime(value)
     except ValueError:
-        raise RowError(field, _("“%(value)s” is not a date and time; write it as "
-                                "2020-03-01 14:30.") % {"value": value}) from None
+        raise RowError(field, _("“%(value)s” is not a date and time; write them as "
+                                "year-month-day hours:minutes, for example 2020-03-01 14:30.")
+                       % {"value": value}) from None
     if moment > ctx.now + datetime.timedelta(hours=1):
         raise RowError(field, _("The time %(time)s is in the future.")
                        % {"time": timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")})

@@ -384,10 +384,15 @@ def test_all_or_nothing_with_a_bad_row_leaves_the_registry_as_it_was(tree, captu
                  capture=capture)
     assert job.status == ImportStatus.CHECKED and job.error_count == 1
     before = registry_fingerprint()
-    job = confirm(tree, "street", job, "all", capture)
-    assert job.status == ImportStatus.FAILED
-    assert "nothing was imported" in job.message.lower()
+    # Known before it starts: refused at once, and the file stays checked for the other
+    # choice (it used to start, fail, and leave nothing but a new upload).
+    with pytest.raises(ValidationError, match="would import nothing"):
+        imports.import_confirm(actor=tree.users["street"], job=job, mode="all")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKED
     assert registry_fingerprint() == before
+    job = confirm(tree, "street", job, "valid", capture)
+    assert job.status == ImportStatus.DONE and registry_fingerprint() != before
 
 
 def test_all_or_nothing_rolls_back_batches_already_written(tree, capture, monkeypatch):

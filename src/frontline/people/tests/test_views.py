@@ -185,3 +185,16 @@ def test_the_history_shows_values_as_the_page_does_not_as_codes(tree):
     for raw in ("foreign_student", "categories", "created by", "创建人", "#"):
         assert raw not in history, raw
     assert "<td>创建 </td>" in history and "<td>修改 </td>" in history  # acts, not times
+
+
+def test_fill_from_an_empty_mrz_says_what_to_do(tree):
+    page = tree.client("street").post("/people/new/", {"fill": "1", "mrz": "  "},
+                                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Paste or type the lines of the MRZ first" in page and "0 characters" not in page
+    assert page.count('class="errorlist') == 1  # only the MRZ: the rest is still to fill
+
+
+def test_the_unmasked_export_is_offered_only_to_who_may_do_it(tree):
+    link = "unmasked=1"
+    assert link not in tree.client("street").get("/people/").content.decode()
+    assert link in tree.client("district").get("/people/").content.decode()

@@ -46,6 +46,13 @@ def test_submit_approve_and_see_on_the_dashboard(page, live_tree):
     expect(page.locator("#figures .errors")).to_have_count(0)  # the page came back clean
     unit.refresh_from_db()
     assert unit.status == "submitted" and unit.values == {"residents": 1, "calls": 3}
+    # A correction typed into submitted figures and sent with Enter is submitted again (not
+    # saved back to "not submitted").
+    page.fill("input[name=v-calls]", "4")
+    with page.expect_navigation():
+        page.press("input[name=v-calls]", "Enter")
+    unit.refresh_from_db()
+    assert unit.status == "submitted" and unit.values == {"residents": 1, "calls": 4}
 
     page.context.clear_cookies()
     browser_login(page, "street")
