@@ -37,6 +37,10 @@ class OpenForm(forms.Form):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         restrict_form_fields(self, actor, Action.VIEW)
+        if actor is not None:  # and the hotels housing someone of the actor's area
+            from frontline.incidents.services import incident_places
+
+            self.fields["place"].queryset = incident_places(actor=actor).order_by("name")
 
 
 class StepForm(forms.Form):

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from frontline.areas.models import Jurisdiction, Place
 from frontline.audit.models import ChangeAction
 from frontline.audit.services import change_record, snapshot
-from frontline.core.models import ensure_in_scope, get_in_scope, scope_for
+from frontline.core.models import OutOfScope, ensure_in_scope, get_in_scope, scope_for
 from frontline.core.permissions import Action
 from frontline.incidents.models import (
     Contact,
@@ -127,6 +127,19 @@ def plan_for(incident_type: str, code: str) -> ContingencyPlan | None:
 
 # -- opening ----------------------------------------------------------------------------------
 
+def incident_places(*, actor: Any) -> QuerySet:
+    """The places an incident may be opened at: those the actor sees, and the observation
+    hotels housing someone of the actor's area (a street's resident in the district's hotel:
+    the hotel's staff must be told, and the incident is theirs to see too)."""
+    from frontline.observation.models import Observation, ObservationStatus
+
+    housing = Observation.objects.restrict(actor, Action.VIEW).filter(  # scoped-ok: restrict
+        status=ObservationStatus.ACTIVE, hotel__isnull=False).values("hotel_id")
+    seen = Place.objects.restrict(actor, Action.VIEW).values("pk")
+    return Place.objects.filter(Q(pk__in=seen) | Q(pk__in=housing),  # scoped-ok: see above
+                                is_active=True)
+
+
 def incident_open(*, actor: Any, incident_type: str, severity: int, title: str,
                   description: str, jurisdiction: Jurisdiction, place: Place | None = None,
                   people: list[Any] | None = None, source: str = "") -> Incident:
@@ -147,7 +160,9 @@ def incident_open(*, actor: Any, incident_type: str, severity: int, title: str,
     with transaction.atomic():
         jurisdiction = get_in_scope(Jurisdiction, actor, Action.VIEW, pk=jurisdiction.pk)
         if place is not None:
-            place = get_in_scope(Place, actor, Action.VIEW, pk=place.pk)
+            place = incident_places(actor=actor).filter(pk=place.pk).first()
+            if place is None:
+                raise OutOfScope()
         plan = plan_for(incident_type, jurisdiction.code)
         incident = Incident.objects.create(
             incident_type=incident_type, severity=severity, title=title.strip()[:200],

@@ -61,14 +61,16 @@ def incident_open(request):
     user = request.user
     g = request.GET
     initial = {"source": g.get("source", "")[:60], "title": g.get("title", "")[:200],
-               "incident_type": g.get("type", "")}
+               "incident_type": g.get("type", ""),
+               # what the record that opened it says (an alert: when, what, where)
+               "description": g.get("description", "")[:500]}
     if g.get("code", "").isdigit():  # opened from a record: its area and place
-        from frontline.areas.models import Jurisdiction, Place
+        from frontline.areas.models import Jurisdiction
 
         initial["jurisdiction"] = Jurisdiction.objects.restrict(user).filter(  # scoped-ok
             code=g["code"]).values_list("pk", flat=True).first()
         if g.get("place", "").isdigit():
-            initial["place"] = Place.objects.restrict(user).filter(  # scoped-ok: restrict()
+            initial["place"] = services.incident_places(actor=user).filter(
                 pk=int(g["place"])).values_list("pk", flat=True).first()
     form = OpenForm(request.POST or None, initial=initial, actor=user)
     if request.method == "POST" and form.is_valid():

@@ -445,3 +445,24 @@ def test_approve_shows_only_to_who_may_approve_and_an_empty_text_is_said(tree):
     assert "This field is required." in response.content.decode()
     report.refresh_from_db()
     assert report.text.strip()
+
+
+def test_an_incident_at_the_hotel_housing_a_streets_resident_keeps_the_hotel(tree):
+    """A street opens an incident about its resident in the district's observation hotel: the
+    hotel is kept (it is not the street's place, but it houses the street's resident), so its
+    staff see the incident. A hotel housing nobody of the street stays out of reach."""
+    from frontline.observation.tests.factories import make_room, observe
+
+    plan(tree)
+    hotel = tree.places["hotel"]
+    observe(tree, kind="centralised", room=make_room(tree))
+    url = (reverse("incidents:incident_open") + f"?source=x&code=110101001001&place={hotel.pk}")
+    form = tree.client("street").get(url).context["form"]
+    assert form.initial["place"] == hotel.pk
+    assert hotel in form.fields["place"].queryset
+    incident = open_incident(tree, place=hotel)
+    assert incident.place == hotel
+    assert tree.client("hotel").get(
+        reverse("incidents:incident_detail", args=[incident.pk])).status_code == 200
+    with pytest.raises(OutOfScope):  # the other district's hotel houses nobody of theirs
+        open_incident(tree, place=tree.places["hotel_other"])

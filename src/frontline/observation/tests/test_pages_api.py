@@ -225,3 +225,4 @@ def test_an_incident_opened_from_an_alert_names_its_source_in_the_readers_langua
     page = tree.client("street").get(reverse("observation:alerts"),
                                      HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert f"?source={quote('健康预警')}&amp;code=" in page and "health+alert" not in page
+    assert "description=" in page and quote("38.6 °C") in page  # what the alert found
