@@ -24,12 +24,26 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-$PY manage.py db_worker --queue-name '*' --interval 1 --no-reload -v 0 &
+# The worker and the periodic jobs are started again if they stop (killed, out of memory):
+# a lost worker must not take the web server down, and its tasks are queued again.
+supervise() {
+  local child
+  trap 'kill "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    "$@" &
+    child=$!
+    wait "$child" || true
+    echo "$3 stopped; starting it again in 2 s" >&2
+    sleep 2
+  done
+}
+
+supervise $PY manage.py db_worker --queue-name '*' --interval 1 --no-reload -v 0 &
 pids+=($!)
 # Every app's periodic jobs in one process: outbox retries, hand-over alerts, snapshots and
 # reminders of the daily figures, escalations of offers, questions and incident steps, and the
 # daily retention purge (acting as the demo district office).
-OBSERVATION_PURGE_AS=${OBSERVATION_PURGE_AS:-district} $PY manage.py periodic -v 0 &
+OBSERVATION_PURGE_AS=${OBSERVATION_PURGE_AS:-district} supervise $PY manage.py periodic -v 0 &
 pids+=($!)
 PYTHONPATH=src .venv/bin/gunicorn frontline.wsgi:application --bind "$HOST:$PORT" \
   --workers "${WEB_WORKERS:-2}" --threads 4 --access-logfile - --log-level warning &
@@ -37,4 +51,4 @@ pids+=($!)
 
 sleep 1
 $PY manage.py demo_logins --url "http://$HOST:$PORT/"
-wait -n "${pids[@]}"
+wait -n "${pids[@]}"  # the web server stopped (the others are started again)

@@ -413,6 +413,10 @@ OBSERVATION_PURGE_DAYS = env_int("OBSERVATION_PURGE_DAYS", 30, minimum=1)
 OBSERVATION_PURGE_AS = env_str("OBSERVATION_PURGE_AS", "")
 IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 50, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000, minimum=1)
+# An arrival list (a flight manifest, a day's arrivals at a transfer point) is read in one
+# transaction, so that a file refused half-way leaves nothing: kept short, for the embedded
+# SQLite database lets nobody else write meanwhile.
+ARRIVAL_LIST_MAX_ROWS = env_int("ARRIVAL_LIST_MAX_ROWS", 5_000, minimum=1)
 # An .xlsx is a zip: refuse one whose parts unzip to more than this, or compress suspiciously.
 IMPORT_MAX_UNZIPPED_MB = env_int("IMPORT_MAX_UNZIPPED_MB", 20 * IMPORT_MAX_MB, minimum=1)
 IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 100, minimum=2)

@@ -171,6 +171,11 @@ def _run(job: ArrivalImport) -> ArrivalImport:
     created = total = 0
     try:
         opened = file_open(path, job.file_name)
+        if opened.row_count - 1 > settings.ARRIVAL_LIST_MAX_ROWS:
+            raise ImportRefused(_(
+                "The list has %(rows)s rows; an arrival list holds at most %(limit)s (a day's "
+                "flights at one transfer point). Split it into smaller lists.")
+                % {"rows": opened.row_count - 1, "limit": settings.ARRIVAL_LIST_MAX_ROWS})
         job.status = ImportStatus.READING
         job.rows_total = max(opened.row_count - 1, 0)  # for the progress bar; exact at the end
         job.save(update_fields=["status", "rows_total"])

@@ -373,6 +373,11 @@ class ArrivalImport(ScopedModel):
     def __str__(self) -> str:
         return self.file_name
 
+    @property
+    def rows_refused(self) -> int:
+        """Rows that became no arrival (the list of `errors` stops at its first 200)."""
+        return max(self.rows_total - self.created, len(self.errors or []))
+
 
 class IdentityReference(models.Model):
     """One entry of the office's reference of diplomatic and consular identity documents

@@ -594,7 +594,8 @@ def import_upload(request):
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, _("The list is being read."))
+            # No message: the list's page says how far it is, and a message would stay on
+            # it after the list was read (or refused).
             return redirect("arrivals:import_detail", pk=job.pk)
     return render(request, "arrivals/import_form.html", {"form": form})
 

@@ -139,6 +139,15 @@ def worker_alive(beat: WorkerHeartbeat, now: datetime.datetime) -> bool:
     return beat.seen_at >= now - datetime.timedelta(seconds=settings.TASKS_LEASE_SECONDS)
 
 
+def any_worker_alive(now: datetime.datetime | None = None) -> bool:
+    """Whether a task worker is running (by its heartbeat): a page waiting for background work
+    says so when none is, instead of waiting without a word."""
+    if "database" not in settings.TASKS["default"]["BACKEND"].lower():
+        return True  # tasks run in the request (tests) or elsewhere: nothing to wait for
+    now = now or timezone.now()
+    return any(worker_alive(beat, now) for beat in WorkerHeartbeat.objects.all()[:50])
+
+
 # -- recovering tasks -------------------------------------------------------------------------
 
 def _abandon_handlers() -> dict[str, str]:

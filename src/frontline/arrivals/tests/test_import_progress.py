@@ -83,3 +83,43 @@ def test_a_list_left_being_read_is_read_again_only_by_a_later_attempt(tree):
     imports.expected_import_run(job.pk, retry=True)  # the worker that read it died
     job.refresh_from_db()
     assert (job.status, job.created, Arrival.objects.count()) == (ImportStatus.DONE, 5, 5)
+
+
+def test_a_list_longer_than_an_arrival_list_is_refused_and_writes_nothing(tree, settings):
+    settings.ARRIVAL_LIST_MAX_ROWS = 10
+    job = _upload(tree, 11)
+    imports.expected_import_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.REFUSED and "at most 10" in job.message
+    assert not Arrival.objects.exists()
+    assert not imports._progress_path(job).exists()  # noqa: SLF001
+
+
+def test_the_page_says_how_many_rows_were_refused_when_the_list_of_errors_is_cut(
+        tree, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ERRORS", 3)
+    today = timezone.localdate().isoformat()
+    rows = [["family_name", "passport", "nationality", "date"]] + [
+        [f"ROSSI{n}", "", "IT", today] for n in range(5)]  # no document number: all refused
+    job = imports.expected_import(actor=tree.users["registrar"],
+                                  transfer_point=tree.places["transfer"],
+                                  upload=SimpleUploadedFile("l.csv", corpus.csv_bytes(rows)))
+    imports.expected_import_run(job.pk)
+    page = tree.client("registrar").get(reverse("arrivals:import_detail", kwargs={"pk": job.pk}),
+                                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "5 rows were refused; the first 3 are listed:" in page
+
+
+def test_a_page_waiting_for_a_worker_says_when_none_runs(tree, settings):
+    from frontline.core.models import WorkerHeartbeat
+    from frontline.core.workers import any_worker_alive
+
+    job = _upload(tree, 5)
+    url = reverse("arrivals:import_detail", kwargs={"pk": job.pk})
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert not WorkerHeartbeat.objects.exists() and not any_worker_alive()
+    page = tree.client("registrar").get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No background worker is running" in page
+    imports.expected_import_run(job.pk)  # read: nothing to wait for, nothing said
+    page = tree.client("registrar").get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No background worker is running" not in page

@@ -85,8 +85,10 @@ def progress(job: ImportJob) -> dict[str, Any]:
     if running:
         done = max(done, progress_read(_progress_path(job), job.status))
     total = job.rows_valid if job.status == ImportStatus.IMPORTING else job.rows_total
+    # Uploaded and not yet checked: nothing done yet (an empty bar, not a full one).
+    waiting = job.status == ImportStatus.UPLOADED
     return {"status": job.status, "rows_done": done, "rows_total": total,
-            "percent": percent(done, total, running=running), "running": running}
+            "percent": percent(done, total, running=running or waiting), "running": running}
 
 
 def _discard_files(job: ImportJob, *, keep_upload: bool = True) -> None:
@@ -565,8 +567,11 @@ def _finish_done(job: ImportJob, run: UpsertRun) -> None:
         job.error_count += run.error_rows
     job.created, job.updated, job.unchanged = run.created, run.updated, run.unchanged
     job.finished_at = timezone.now()
-    job.message = _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged; "
-                    "%(skipped)s rows with errors skipped.") % {
+    job.message = ngettext(
+        "Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged; "
+        "%(skipped)s row with errors skipped.",
+        "Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged; "
+        "%(skipped)s rows with errors skipped.", job.error_count) % {
         "created": run.created, "updated": run.updated, "unchanged": run.unchanged,
         "skipped": job.error_count}
     job.save()

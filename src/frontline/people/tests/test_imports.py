@@ -969,3 +969,11 @@ def test_a_row_without_category_adds_none_to_someone_registered_and_other_to_som
     assert job.status == ImportStatus.DONE
     assert set(Person.objects.get(pk=known.pk).categories) == {"permanent_resident"}
     assert set(Person.objects.get(family_name="NEU").categories) == {"other"}
+
+
+def test_a_file_waiting_for_its_check_shows_an_empty_bar_not_a_full_one(tree, capture):
+    job = upload(tree, "street", "r.csv", csv_bytes(table(RESIDENT_FIELDS, two_residents())),
+                 capture=capture)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.UPLOADED, rows_total=0)
+    job.refresh_from_db()
+    assert imports.progress(job)["percent"] == 0
