@@ -19,6 +19,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -353,10 +354,29 @@ def xlsx_parse(data: bytes, *, languages: list[str]) -> ImportedFile:
 PEOPLE_COLUMNS = ("name", "document_number", "nationality", "start_date", "end_date", "hotel",
                   "room", "address", "community", "language", "jurisdiction_code")
 MAX_PEOPLE_ROWS = 5000
+LINE_KEY = "_line"  # each row's line in the file (the header is line 1)
+
+
+def _csv_encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or GB18030, as Chinese Excel saves CSV, told apart by the
+    person registry's reader (strict decoding, and GB18030 only when its characters are
+    plausible): the same files are accepted here as in the registry's imports."""
+    import tempfile
+
+    from frontline.people.imports.files import ImportRefused, csv_encoding
+
+    with tempfile.NamedTemporaryFile(suffix=".csv") as copy:
+        copy.write(data)
+        copy.flush()
+        try:
+            return csv_encoding(Path(copy.name))
+        except ImportRefused as exc:
+            raise ExchangeError(exc.message) from None
 
 
 def people_rows_parse(data: bytes, *, filename: str) -> list[dict[str, str]]:
-    """Rows of a .csv (UTF-8) or .xlsx list of people, by the header's column names."""
+    """Rows of a .csv (UTF-8 or GB18030) or .xlsx list of people, by the header's column
+    names, each with its line in the file under LINE_KEY."""
     import csv
 
     declared = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
@@ -381,13 +401,12 @@ def people_rows_parse(data: bytes, *, filename: str) -> list[dict[str, str]]:
             raise ExchangeError(_("the workbook cannot be read: %(error)s")
                                 % {"error": str(exc)[:200]}) from exc
     else:
-        if not filename.lower().endswith(".csv") or detect_format(data) == "xlsx" or (
-                b"\x00" in data):
+        if not filename.lower().endswith(".csv"):
             raise ExchangeError(_("upload a .csv or .xlsx file"))
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ExchangeError(_("the file is not UTF-8 text")) from exc
+        if detect_format(data) == "xlsx" or b"\x00" in data:
+            raise ExchangeError(_("the file is named .csv but is not a text file: save the list "
+                                  "as CSV (or upload the workbook as .xlsx)"))
+        text = data.decode(_csv_encoding(data))
         reader = csv.reader(io.StringIO(text, newline=""))
         try:
             rows = list(reader)
@@ -402,9 +421,9 @@ def people_rows_parse(data: bytes, *, filename: str) -> list[dict[str, str]]:
     if len(rows) - 1 > MAX_PEOPLE_ROWS:
         raise ExchangeError(_("at most %(n)s people per file") % {"n": MAX_PEOPLE_ROWS})
     out = []
-    for row in rows[1:]:
+    for line, row in enumerate(rows[1:], start=2):
         values = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)
                   if h in PEOPLE_COLUMNS}
         if any(values.values()):
-            out.append(values)
+            out.append({**values, LINE_KEY: str(line)})  # the file's line, for its errors
     return out

@@ -103,6 +103,7 @@ def question_detail(request, pk: int):
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
+            messages.success(request, _("Your answer was sent."))
             return redirect("helpdesk:question_detail", pk=question.pk)
     from frontline.people.selectors import visible_person_ids
 

@@ -44,10 +44,13 @@ def report_pdf(report) -> bytes:
         meta.append(_("Sent to %(to)s at %(time)s") % {
             "to": report.recipients,
             "time": timezone.localtime(report.sent_at).strftime("%Y-%m-%d %H:%M")})
+    # Outside the f-string, where gettext's extractor finds them (it cannot read f-strings).
+    heading = _("Information report")
+    number = _("No. %(n)s") % {"n": report.number}
     html = (f"<!DOCTYPE html><html lang='zh-Hans'><head><meta charset='utf-8'><style>{CSS}"
-            f"</style></head><body><h1>{escape(_('Information report'))}</h1>"
+            f"</style></head><body><h1>{escape(heading)}</h1>"
             f"<div class='number'>{escape(incident.jurisdiction.name)} · "
-            f"{escape(report.get_kind_display())} · {escape(_('No. %(n)s') % {'n': report.number})}"
+            f"{escape(report.get_kind_display())} · {escape(number)}"
             f" · #{incident.pk}</div><hr><h2>{escape(incident.title)}</h2>{body}"
             f"<div class='meta'>{'<br>'.join(escape(m) for m in meta)}</div></body></html>")
     return HTML(string=html, url_fetcher=_refuse).write_pdf()

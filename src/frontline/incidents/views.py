@@ -79,6 +79,7 @@ def incident_open(request):
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
+            messages.success(request, _("The incident is open; its plan's steps are below."))
             return redirect("incidents:incident_detail", pk=incident.pk)
     return render(request, "incidents/open.html", {"form": form})
 
@@ -185,6 +186,8 @@ def step_complete(request, pk: int):
                                status=form.cleaned_data.get("status", "done"))
     except ValidationError as exc:
         _errors(request, exc)
+    else:
+        messages.success(request, _("The step is recorded."))
     return redirect("incidents:incident_detail", pk=step.incident_id)
 
 

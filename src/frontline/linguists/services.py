@@ -653,8 +653,8 @@ def shift_check_in(*, actor: Any, shift: Shift, at: datetime.datetime | None = N
             raise ValidationError(_("Only an assigned shift can be checked in (it is %(status)s).")
                                   % {"status": shift.get_status_display()})
         if at < shift.starts_at - datetime.timedelta(hours=2):
-            raise ValidationError(_("Too early: the shift starts at %(when)s.")
-                                  % {"when": _when(shift)})
+            raise ValidationError(_("Too early: check in from two hours before the shift "
+                                    "(%(when)s).") % {"when": _when(shift)})
         before = snapshot(shift)
         shift.status = ShiftStatus.CHECKED_IN
         shift.checked_in_at = at

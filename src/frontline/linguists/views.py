@@ -482,7 +482,7 @@ def me_offer(request, pk: int, answer: str):
     try:
         if answer == "accept":
             services.offer_accept(actor=request.user, offer=offer)
-            messages.success(request, _("Thank you: you are on duty."))
+            messages.success(request, _("Thank you: the shift is yours. It is on your page."))
         elif answer == "decline":
             services.offer_decline(actor=request.user, offer=offer)
             messages.success(request, _("You declined the offer."))

@@ -419,6 +419,9 @@ def alert_acknowledge(request, pk: int):
         services.alert_acknowledge(actor=request.user, alert=alert)
     except ValidationError as exc:
         _errors(request, exc)
+    else:
+        messages.success(request, _("The alert is acknowledged: close it once the person has "
+                                    "been assessed."))
     return redirect("observation:alerts")
 
 

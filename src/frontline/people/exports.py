@@ -101,7 +101,8 @@ def _row(person: Person, *, unmasked: bool, labels: dict[str, dict]) -> list[Any
         person.residence.display_name if person.residence_id else "", person.address,
         person.arrived_on, _yes(getattr(person, "arrived_recently", False)),
         _yes(getattr(person, "from_risk_country", False)),
-        timezone.localtime(person.updated_at).replace(tzinfo=None) if person.updated_at else None,
+        timezone.localtime(person.updated_at).replace(tzinfo=None, microsecond=0)
+        if person.updated_at else None,
     ]
     return [neutralise(c) if isinstance(c, str) else c for c in cells]
 

@@ -175,7 +175,7 @@ def _xlsx(actor: Any, run: ReportRun, figures: list) -> bytes:
     sheet = book.create_sheet(str(run.period_date))
     with translation.override("zh-hans"):
         sheet.append([_("division code"), _("unit"), _("level"), _("status"), _("on time"),
-                      *[neutralise(f"{f.name} / {f.key}") for f in figures],
+                      *[neutralise(f"{f.name} / {f.name_en or f.key}") for f in figures],
                       *[_("registry: %(key)s") % {"key": f.key} for f in figures]])
         yes, no = _("yes"), _("no")
         for s in selectors.submissions(actor=actor, run=run):

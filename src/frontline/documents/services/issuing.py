@@ -184,8 +184,12 @@ def document_issue_batch(*, actor: Any, kind: str, items: list[dict[str, Any]],
                 prepared[key] = prepare_text(template, language)
             values = clean_context(spec, item.get("context") or {})
         except ValidationError as exc:
-            errors.append(_("item %(n)s: %(error)s") % {"n": index + 1,
-                                                         "error": "; ".join(exc.messages)})
+            # A row of an uploaded list is named by its line in the file; through the API,
+            # by its place in the list sent.
+            where = (_("line %(n)s") % {"n": item["line"]} if item.get("line")
+                     else _("item %(n)s") % {"n": index + 1})
+            errors.append(_("%(where)s: %(error)s") % {"where": where,
+                                                       "error": "; ".join(exc.messages)})
             continue
         rows.append((code, person_type, person_id, language, template, values))
     if errors:

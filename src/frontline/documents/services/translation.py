@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from frontline.areas.models import Jurisdiction
 from frontline.audit.models import ChangeAction
@@ -239,9 +240,11 @@ def faq_text_submit(*, actor: Any, jurisdiction: Jurisdiction, template: Documen
     for language, (question, answer) in translations.items():
         _body, segments = faq_body(question, answer)
         if len(segments) != len(source_segments):
-            raise ValidationError({"answer": _(
+            raise ValidationError({"answer": ngettext(
+                "The %(language)s answer has %(m)s paragraph and the Chinese one %(n)s: "
+                "it is translated paragraph by paragraph.",
                 "The %(language)s answer has %(m)s paragraphs and the Chinese one %(n)s: "
-                "it is translated paragraph by paragraph.") % {
+                "it is translated paragraph by paragraph.", len(segments) - 1) % {
                     "language": language_label(language) or language_name(language),
                     "m": len(segments) - 1,
                     "n": len(source_segments) - 1}})

@@ -229,7 +229,7 @@ def test_batch_page_reads_a_csv_list(tree, django_capture_on_commit_callbacks):
     response = tree.client("street").post(reverse("documents:batch_create"), {
         "kind": DocumentKind.END_CERTIFICATE, "language_policy": "en", "output": "zip",
         "jurisdiction": tree.jurisdictions["110101001"].pk, "file": bad})
-    assert response.status_code == 200 and "upload a .csv or .xlsx file" in (
+    assert response.status_code == 200 and "is named .csv but is not a text file" in (
         response.content.decode())
 
 
@@ -284,3 +284,21 @@ def test_template_page_names_the_page_format_in_words(tree, language, expected):
                                        HTTP_ACCEPT_LANGUAGE=language)
     assert page.status_code == 200
     assert expected in page.content.decode() and "<dd>card</dd>" not in page.content.decode()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_batch_page_names_a_bad_row_by_its_line_in_the_file(tree, encoding):
+    template = make_template(tree)
+    translate(tree, template)
+    csv_file = io.BytesIO("name,document_number,start_date,end_date,language\n"
+                          "SMITH John,E1,2020-03-20,2020-04-03,en\n"
+                          "\n"
+                          "王五,G2,2020-03-20,2020-04-03,xx\n".encode(encoding))
+    csv_file.name = "people.csv"
+    response = tree.client("street").post(reverse("documents:batch_create"), {
+        "kind": DocumentKind.END_CERTIFICATE, "language_policy": "person", "output": "zip",
+        "jurisdiction": tree.jurisdictions["110101001"].pk, "file": csv_file},
+        HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 200 and "line 4: unknown language" in page, page[:2000]
+    assert "item 2" not in page

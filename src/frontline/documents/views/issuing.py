@@ -17,7 +17,12 @@ from frontline.core.models import get_in_scope
 from frontline.core.permissions import Action
 from frontline.core.views import ScopedDetailView, ScopedListView, apply_validation_error
 from frontline.documents import selectors, services
-from frontline.documents.exchange import MAX_EXCHANGE_BYTES, ExchangeError, people_rows_parse
+from frontline.documents.exchange import (
+    LINE_KEY,
+    MAX_EXCHANGE_BYTES,
+    ExchangeError,
+    people_rows_parse,
+)
 from frontline.documents.forms import BatchForm, IssueForm, OfficeProfileForm, RevokeForm
 from frontline.documents.kinds import SOURCE_LANGUAGE, html_lang, is_rtl, language_name
 from frontline.documents.labels import label
@@ -129,10 +134,11 @@ def batch_create(request):
             default_code = form.cleaned_data["jurisdiction"].code
             items = []
             for row in rows:
-                context = {k: v for k, v in row.items() if v and k != "language"}
+                context = {k: v for k, v in row.items()
+                           if v and k not in ("language", LINE_KEY)}
                 context.setdefault("jurisdiction_code", default_code)
                 items.append({"person": None, "context": context,
-                              "language": row.get("language", "")})
+                              "language": row.get("language", ""), "line": row[LINE_KEY]})
             try:
                 batch = services.document_issue_batch(
                     actor=request.user, kind=form.cleaned_data["kind"], items=items,

@@ -226,3 +226,15 @@ def test_an_incident_opened_from_an_alert_names_its_source_in_the_readers_langua
                                      HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert f"?source={quote('健康预警')}&amp;code=" in page and "health+alert" not in page
     assert "description=" in page and quote("38.6 °C") in page  # what the alert found
+
+
+def test_acknowledging_an_alert_says_so(tree):
+    observation = observe(tree)
+    services.health_check_record(actor=tree.users["street"], observation=observation,
+                                 temperature="38.6", day=timezone.localdate(), slot=0)
+    alert = Alert.objects.get()
+    page = tree.client("community").post(
+        reverse("observation:alert_acknowledge", args=[alert.pk]), follow=True,
+        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The alert is acknowledged" in page
+    assert Alert.objects.get().status == "acknowledged"
