@@ -13,21 +13,32 @@ from functools import lru_cache
 
 SUFFIXES = ("街道办事处", "街道", "地区", "社区", "村委会", "镇", "乡")
 # Place names read otherwise than the word's common reading (朝阳 "morning sun" is zhāoyáng,
-# the gate and the district are Cháoyáng).
+# the gate and the district are Cháoyáng). Applied here only: pypinyin's own dictionary is
+# left alone, since the registry's name search reads people's names (a given name 朝阳 is
+# Zhaoyang) through it in the same process.
 PLACE_READINGS = {
-    "朝阳": [["cháo"], ["yáng"]],
-    "大栅栏": [["dà"], ["shí"], ["làn"]],
-    "什刹海": [["shí"], ["chà"], ["hǎi"]],
-    "长辛店": [["cháng"], ["xīn"], ["diàn"]],
+    "朝阳": ["chao", "yang"],
+    "大栅栏": ["da", "shi", "lan"],
+    "什刹海": ["shi", "cha", "hai"],
+    "长辛店": ["chang", "xin", "dian"],
 }
 
 
-@lru_cache(maxsize=1)
-def _pinyin():
-    from pypinyin import lazy_pinyin, load_phrases_dict
+def _syllables(text: str) -> list[str]:
+    """Toneless pinyin of `text`, the place readings taking precedence where they occur."""
+    from pypinyin import lazy_pinyin
 
-    load_phrases_dict(PLACE_READINGS)
-    return lazy_pinyin
+    out: list[str] = []
+    rest = text
+    while rest:
+        hits = [(rest.find(word), word) for word in PLACE_READINGS if word in rest]
+        if not hits:
+            out += lazy_pinyin(rest, errors="ignore")
+            break
+        at, word = min(hits, key=lambda hit: (hit[0], -len(hit[1])))
+        out += lazy_pinyin(rest[:at], errors="ignore") + PLACE_READINGS[word]
+        rest = rest[at + len(word):]
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -39,6 +50,6 @@ def romanised(name: str) -> str:
         if base.endswith(suffix) and len(base) > len(suffix):
             base = base[: -len(suffix)]
             break
-    syllables = _pinyin()(base, errors="ignore")
+    syllables = _syllables(base)
     text = "".join(("'" + s if i and s[:1] in "aoe" else s) for i, s in enumerate(syllables))
     return text[:1].upper() + text[1:]

@@ -24,24 +24,25 @@ def _patch(client, person, body, **extra):
 
 def test_a_misspelt_field_is_refused_and_nothing_is_written(tree):
     person = make_person(tree)
-    entries = ChangeLogEntry.objects.count()
+    entries = ChangeLogEntry.objects.count()  # scoped-ok: test bookkeeping
     response = _patch(tree.client("district"), person, {"famly_name": "BIANCHI"},
                       HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert response.status_code == 400
     assert response.json()["famly_name"] == ["这里没有这个字段。"]
-    fresh = Person.objects.get(pk=person.pk)
+    fresh = Person.objects.get(pk=person.pk)  # scoped-ok: test bookkeeping
     assert (fresh.family_name, fresh.version) == (person.family_name, person.version)
-    assert ChangeLogEntry.objects.count() == entries
+    assert ChangeLogEntry.objects.count() == entries  # scoped-ok: test bookkeeping
 
 
 @pytest.mark.parametrize("body", [{}, {"version": 1}])
 def test_a_patch_with_nothing_to_change_writes_nothing(tree, body):
     person = make_person(tree)
-    entries = ChangeLogEntry.objects.count()
+    entries = ChangeLogEntry.objects.count()  # scoped-ok: test bookkeeping
     response = _patch(tree.client("district"), person, body)
     assert response.status_code == 200 and response.json()["id"] == person.pk
-    assert Person.objects.get(pk=person.pk).version == person.version
-    assert ChangeLogEntry.objects.count() == entries
+    assert Person.objects.get(  # scoped-ok: test bookkeeping
+        pk=person.pk).version == person.version
+    assert ChangeLogEntry.objects.count() == entries  # scoped-ok: test bookkeeping
 
 
 @pytest.mark.parametrize("body", [{}, {"famly_name": "X"}])

@@ -136,6 +136,16 @@ def test_no_template_has_inline_styles():
     assert found == []
 
 
+
+def _pages(tree, pages: dict[str, list[str]]):
+    """(url, html) of each page, opened by its user; every one must answer 200."""
+    for user, urls in pages.items():
+        client = tree.client(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            yield url, response.content.decode()
+
 def test_groups_of_choices_are_fieldsets_named_by_a_legend(tree):
     """A radio or checkbox group has no single control for a <label for>: the shared form
     template names it with a fieldset's legend instead of an empty label."""
@@ -150,13 +160,8 @@ def test_groups_of_choices_are_fieldsets_named_by_a_legend(tree):
              "district": ["/arrivals/rules/new/", "/knowledge/notes/new/",
                           "/knowledge/policies/new/", "/knowledge/training/new/",
                           "/documents/print-runs/new/"]}
-    for user, urls in pages.items():
-        client = tree.client(user)
-        for url in urls:
-            response = client.get(url)
-            assert response.status_code == 200, url
-            html = response.content.decode()
-            assert '<label for="">' not in html, url
+    for url, html in _pages(tree, pages):
+        assert '<label for="">' not in html, url
     html = tree.client("community").get("/people/new/").content.decode()
     assert re.search(r'<fieldset class="field group[^"]*">\s*<legend>', html)
 
@@ -173,10 +178,6 @@ def test_pages_with_several_forms_give_each_field_an_id_of_its_own(tree):
     incident = open_incident(tree)
     pages = {"district": [f"/linguists/members/{member.pk}/", f"/incidents/{incident.pk}/",
                           "/incidents/plans/"]}
-    for user, urls in pages.items():
-        client = tree.client(user)
-        for url in urls:
-            response = client.get(url)
-            assert response.status_code == 200, url
-            ids = re.findall(r'\sid="([^"]+)"', response.content.decode())
-            assert sorted({i for i in ids if ids.count(i) > 1}) == [], url
+    for url, html in _pages(tree, pages):
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert sorted({i for i in ids if ids.count(i) > 1}) == [], url

@@ -245,3 +245,8 @@ def test_place_names_read_as_places():
     assert romanised("朝阳门街道") == "Chaoyangmen"  # not the word's zhaoyang
     assert romanised("长安街") == "Chang'anjie" and romanised("东华门街道") == "Donghuamen"
     assert romanised("ABC") == ""
+    assert romanised("东朝阳门外") == "Dongchaoyangmenwai"  # a reading inside a longer name
+    # The registry's name search keeps the common reading of a person's name 朝阳.
+    from frontline.people.names import transliterate
+
+    assert transliterate("李朝阳") == "li zhao yang"
