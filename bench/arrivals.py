@@ -4,7 +4,8 @@ real gunicorn + PostgreSQL, from a separate load process on loopback.
 What it measures (database frontline_bench_arrivals, created and dropped here)
     setup       Dongcheng's divisions, a transfer point, an observation hotel, two sorting rules
                 (one matching about a third of the arrivals), 20 registrars with API tokens.
-    server      gunicorn (gthread, 4 workers x 4 threads by default) serving the real WSGI
+    server      gunicorn (sync, 3 workers by default: cores + 1, as docs/operations.md
+                advises behind a buffering proxy) serving the real WSGI
                 application with a settings module written by this script, which only (1)
                 adds a bare endpoint `/bench/bare/` that inserts one row into a table of its
                 own, behind the same DRF authentication,
@@ -411,9 +412,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--worker-class", default="gthread", help="gthread or sync")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--worker-class", default="sync", help="sync or gthread")
     parser.add_argument("--load", help=argparse.SUPPRESS)  # internal: the load process
     return parser.parse_args(argv)
 

@@ -83,12 +83,11 @@ class User(AbstractUser):
 
     # -- scope --------------------------------------------------------------------------
     def active_roles(self) -> list[RoleAssignment]:
+        """The user's roles in force, each with its division and place, read once per
+        request (`roles_in_force`)."""
         cache = getattr(self, "_active_roles_cache", None)
         if cache is None:
-            cache = list(
-                self.roles.filter(revoked_at__isnull=True).select_related("jurisdiction", "place")
-            )
-            self._active_roles_cache = cache
+            cache = self._active_roles_cache = roles_in_force(self.pk)
         return cache
 
     def forget_roles(self) -> None:
@@ -280,3 +279,38 @@ class UserSession(models.Model):
 
     def scope_code(self) -> str:
         return ""
+
+
+def _roles_statement() -> tuple[str, list[Any]]:
+    from frontline.core import rowread
+
+    shapes = [rowread.Shape(RoleAssignment, "r"), rowread.Shape(Jurisdiction, "j"),
+              rowread.Shape(Place, "p")]
+    role, division, place = shapes
+    t, c = rowread.table, rowread.column
+    return (f"SELECT {role.columns()}, {division.columns()}, {place.columns()} "  # noqa: S608
+            f"FROM {t(RoleAssignment)} r "
+            f"LEFT JOIN {t(Jurisdiction)} j ON j.{c(Jurisdiction, 'id')} = "
+            f"r.{c(RoleAssignment, 'jurisdiction')} "
+            f"LEFT JOIN {t(Place)} p ON p.{c(Place, 'id')} = r.{c(RoleAssignment, 'place')} "
+            f"WHERE r.{c(RoleAssignment, 'user')} = %s "
+            f"AND r.{c(RoleAssignment, 'revoked_at')} IS NULL "
+            f"ORDER BY r.{c(RoleAssignment, 'user')}, r.{c(RoleAssignment, 'role')}, "
+            f"r.{c(RoleAssignment, 'scope_code')}", shapes)
+
+
+def roles_in_force(user_id: int) -> list[RoleAssignment]:
+    """The roles of a user not revoked, with their division and place loaded, in the
+    model's order: what `user.roles.filter(revoked_at__isnull=True).select_related(
+    "jurisdiction", "place")` answers, in a statement written once per process (every
+    request asks, and the ORM spends longer building that statement than the database
+    spends answering it; see `core.rowread`)."""
+    from frontline.core import rowread
+
+    found = []
+    for assignment, jurisdiction, at in rowread.fetch("accounts.roles_in_force",
+                                                       _roles_statement, [user_id]):
+        RoleAssignment.jurisdiction.field.set_cached_value(assignment, jurisdiction)
+        RoleAssignment.place.field.set_cached_value(assignment, at)
+        found.append(assignment)
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -37,3 +38,20 @@ def place_list(*, actor: Any, query: str = "", kind: str = "",
 
         qs = qs.filter(code_prefix_q("jurisdiction_code", jurisdiction.code))
     return qs.order_by("jurisdiction_code", "name", "id")
+
+
+def division_by_code(code: str, *, read: dict[str, str] | None = None
+                     ) -> Jurisdiction | None:
+    """Any division (active or not) by its code, or None: from a copy of the division table
+    kept per process while it is unchanged (`core.refcache`, one token read instead of a
+    query per lookup; a desk check-in names its destination by code, and reads the token
+    with the sorting rules' as `read`). Answers a copy."""
+    from frontline.areas.apps import JURISDICTIONS
+    from frontline.core import refcache
+
+    def load() -> dict[str, Jurisdiction]:
+        return {j.code: j for j in Jurisdiction.objects.all()}  # scoped-ok: a lookup table
+
+    found = refcache.cached_on("areas.division_by_code", [JURISDICTIONS], load,
+                               read=read).get(code)
+    return copy.copy(found) if found is not None else None

@@ -51,11 +51,23 @@ def _service(call, *args, **kwargs):
         raise as_drf_error(exc) from exc
 
 
+class DivisionCodeField(serializers.SlugRelatedField):
+    """A division named by its code: passed on as the code, which the service looks up in the
+    divisions kept per process, reading their version with the sorting rules' (the desk
+    names a destination on every check-in); an unknown code is refused there, on this
+    field."""
+
+    def to_internal_value(self, data):
+        if not (isinstance(data, str) and data.isdigit() and len(data) <= 12):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:40])
+        return data
+
+
 class ArrivalSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     transfer_point = serializers.PrimaryKeyRelatedField(
         queryset=Place.objects.none(), required=False,  # scoped-ok: restricted in __init__
         help_text="The transfer point registering the arrival (defaults to yours).")
-    destination = serializers.SlugRelatedField(
+    destination = DivisionCodeField(
         slug_field="code", queryset=Jurisdiction.objects.all(),  # scoped-ok: any destination
         required=False, allow_null=True,
         help_text="Division code of the destination community (or a district for a transfer).")

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from frontline.core.models import RestrictedQuerySet, ScopedModel, code_prefix_q, scope_for
-from frontline.core.permissions import Action
+from frontline.core.permissions import Action, Scope
 
 
 class InTransitQuerySet(RestrictedQuerySet):
@@ -50,6 +50,11 @@ class InTransitModel(ScopedModel):
 
     class Meta:
         abstract = True
+
+    def within(self, scope: Scope) -> bool:
+        """InTransitQuerySet.restrict's test on this row's values."""
+        return scope.covers_code(self.jurisdiction_code) or scope.covers_place(
+            self.desk_place_id) or scope.covers_place(self.destination_place_id)
 
 
 class TravelMode(models.TextChoices):

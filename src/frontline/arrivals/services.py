@@ -38,9 +38,21 @@ from frontline.arrivals.models import (
     format_reference,
 )
 from frontline.audit.models import ChangeAction
-from frontline.audit.services import change_record, change_records_together, snapshot
-from frontline.core import crypto
-from frontline.core.models import OutOfScope, ensure_in_scope, get_in_scope, scope_for
+from frontline.audit.services import (
+    change_record,
+    change_records_together,
+    changes_write,
+    insert_with_changes,
+    snapshot,
+)
+from frontline.core import crypto, rowwrite
+from frontline.core.models import (
+    OutOfScope,
+    ensure_in_scope,
+    ensure_values_in_scope,
+    get_in_scope,
+    scope_for,
+)
 from frontline.core.permissions import Action
 from frontline.people.models import DocumentType
 
@@ -381,17 +393,20 @@ def _save_new(arrival: Arrival) -> None:
                                      "arrival on this day."), "duplicate_document") from None
 
 
-def _destination(value: Any, transfer_point: Place) -> Jurisdiction | None:
+def _destination(value: Any, transfer_point: Place, *,
+                 versions: dict[str, str] | None = None) -> Jurisdiction | None:
     if value in (None, ""):
         return None
     if isinstance(value, Jurisdiction):
         if not value.is_active:
             raise _error("destination", _("Unknown destination."), "destination_unknown")
         return value
-    try:
-        return Jurisdiction.objects.get(code=str(value), is_active=True)  # scoped-ok: chosen
-    except Jurisdiction.DoesNotExist:
-        raise _error("destination", _("Unknown destination."), "destination_unknown") from None
+    from frontline.areas.selectors import division_by_code
+
+    found = division_by_code(str(value), read=versions)
+    if found is None or not found.is_active:
+        raise _error("destination", _("Unknown destination."), "destination_unknown")
+    return found
 
 
 def _set_scope(arrival: Arrival) -> None:
@@ -511,7 +526,8 @@ def arrival_register(*, actor: Any, transfer_point: Place | None, data: dict[str
     Without `transfer_point`, the actor's own transfer point."""
     transfer_point = _desk_place(actor, transfer_point)
     clean = clean_arrival_data(data)
-    destination = _destination(data.get("destination"), transfer_point)
+    versions = sorting.reference_versions()  # one statement for the three tables kept
+    destination = _destination(data.get("destination"), transfer_point, versions=versions)
     now = timezone.now()
     with transaction.atomic(), change_records_together():
         arrival = Arrival(source=Source.DESK, status=ArrivalStatus.REGISTERED,
@@ -528,7 +544,8 @@ def arrival_register(*, actor: Any, transfer_point: Place | None, data: dict[str
         _set_scope(arrival)
         if check_in:
             # Registered and checked in by one INSERT; the check-in re-checks the scope.
-            return _check_in(actor=actor, arrival=arrival, registering=True)
+            return _check_in(actor=actor, arrival=arrival, registering=True,
+                             versions=versions)
         _save_new(arrival)
         ensure_in_scope(actor, Action.CHANGE, arrival)
         change_record(actor=actor, action=ChangeAction.CREATE, obj=arrival,
@@ -591,21 +608,28 @@ def delegate_for_registry(actor: Any, codes: set[str]) -> Any:
 
 
 def _person_upsert(actor: Any, arrival: Arrival, residence: Jurisdiction, *,
-                   categories: list[str]) -> Any:
-    """Create the arrival's Person, or update the one holding the same document."""
+                   categories: list[str], ahead: _Ahead | None = None) -> Any:
+    """Create the arrival's Person, or update the one holding the same document. With
+    `ahead` (a desk registration written in one round trip), the document was looked up and
+    the new rows' ids allocated in one statement, and a new person's rows are written with
+    the arrival's (`people.services.person_create_with_changes`)."""
     from frontline.people import services as people
-    from frontline.people.models import IdentityDocument
+    from frontline.people.models import IdentityDocument, Person
 
     existing = None
-    if arrival.doc_number_index:
+    if ahead is not None:
+        if ahead.holder_id is not None:
+            existing = Person.objects.get(pk=ahead.holder_id)  # scoped-ok: by its document
+    elif arrival.doc_number_index:
         doc = IdentityDocument.objects.filter(  # scoped-ok: de-duplication by blind index
             number_index=arrival.doc_number_index, doc_type=arrival.doc_type,
             issuing_country=arrival.doc_country or arrival.nationality,
         ).select_related("person").first()
         if doc is not None:
             existing = doc.person
-            while existing.merged_into_id:
-                existing = existing.merged_into
+    if existing is not None:
+        while existing.merged_into_id:
+            existing = existing.merged_into
     codes = {residence.code} | ({existing.jurisdiction_code} if existing else set())
     delegate = delegate_for_registry(actor, codes)
     nationality = str(arrival.nationality or arrival.doc_country or "")
@@ -626,11 +650,82 @@ def _person_upsert(actor: Any, arrival: Arrival, residence: Jurisdiction, *,
                     "number": crypto.decrypt(arrival.doc_number_encrypted),
                     "issuing_country": str(arrival.doc_country or nationality),
                     "expiry_date": arrival.doc_expiry, "verified_by_mrz": arrival.mrz_verified}
-    return people.person_create(
-        actor=delegate, categories=categories or ["other"], family_name=arrival.family_name,
-        given_names=arrival.given_names, sex=arrival.sex, birth_date=arrival.birth_date,
-        nationality=nationality, preferred_language=arrival.language, document=document,
-        **fields)
+    person = {"categories": categories or ["other"], "family_name": arrival.family_name,
+              "given_names": arrival.given_names, "sex": arrival.sex,
+              "birth_date": arrival.birth_date, "nationality": nationality,
+              "preferred_language": arrival.language, "document": document, **fields}
+    if ahead is not None:
+        return people.person_create_with_changes(
+            actor=delegate, person_id=ahead.person_id, document_id=ahead.document_id, **person)
+    return people.person_create(actor=delegate, **person)
+
+
+class _Ahead:
+    """A desk registration's lookup and ids, read in one statement before its rows are
+    written in one round trip (`_allocate_ahead`)."""
+
+    __slots__ = ("arrival_id", "document_id", "holder_id", "person_id")
+
+    def __init__(self, holder_id: int | None, arrival_id: int, person_id: int | None,
+                 document_id: int | None):
+        self.holder_id, self.arrival_id = holder_id, arrival_id
+        self.person_id, self.document_id = person_id, document_id
+
+
+def _allocate_ahead(arrival: Arrival, *, with_person: bool) -> _Ahead:
+    """In one statement: the person already holding the arrival's document (if any), and ids
+    for the arrival and, `with_person`, a new person and their document."""
+    from django.db import connection
+
+    from frontline.people.models import IdentityDocument, Person
+
+    parts, params = ["NULL"], []
+    if with_person and arrival.doc_number_index:
+        table = connection.ops.quote_name(IdentityDocument._meta.db_table)
+        parts = [f"(SELECT person_id FROM {table} WHERE number_index = %s AND "  # noqa: S608
+                 "doc_type = %s AND issuing_country = %s ORDER BY id LIMIT 1)"]
+        params = [arrival.doc_number_index, arrival.doc_type,
+                  str(arrival.doc_country or arrival.nationality)]
+    models = [Arrival, Person, IdentityDocument] if with_person else [Arrival]
+    parts += [rowwrite.next_id_sql(m) for m in models]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    holder, arrival_id, *rest = row
+    person_id, document_id = (rest + [None, None])[:2]
+    return _Ahead(holder, arrival_id, person_id, document_id)
+
+
+def _written_together(actor: Any, arrival: Arrival, before: dict[str, Any]) -> None:
+    """Insert a new, checked-in desk arrival with the rows and audit entries collected in the
+    transaction (its person's and document's), in one round trip; the scope is re-checked on
+    the values written. A document registered meanwhile (another desk, the same second) is
+    refused as `_save_new` and `person_create` refuse it."""
+    arrival.reference = new_reference()
+    rowwrite.stamp(arrival)
+    ensure_values_in_scope(actor, Action.CHANGE, arrival)
+    before.update(id=arrival.pk, reference=arrival.reference)
+    change_record(actor=actor, action=ChangeAction.CREATE, obj=arrival, after=before,
+                  event="arrival.register")
+    change_record(actor=actor, action=ChangeAction.EVENT, obj=arrival, before=before,
+                  after=snapshot(arrival), event="arrival.check_in")
+    insert_with_changes(arrival)
+
+
+def _refused_write(exc: IntegrityError) -> ValidationError:
+    """The message for a constraint that failed when a desk registration was written."""
+    cause = exc.__cause__
+    constraint = getattr(getattr(cause, "diag", None), "constraint_name", None) or str(exc)
+    if "reference" in constraint:  # 32^8 codes: practically never
+        return _error(None, _("Please try again."), "retry")
+    if "people_document_unique" in constraint:
+        return ValidationError({"number": _(
+            "This document is already registered (to this or another person); search for "
+            "it instead of registering it twice.")})
+    if "doc_once_a_day" in constraint:
+        return _error("doc_number", _("This travel document is already registered for an "
+                                      "arrival on this day."), "duplicate_document")
+    raise exc
 
 
 def arrival_check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None = None,
@@ -684,7 +779,8 @@ def arrival_check_in_party(*, actor: Any, arrival: Arrival) -> list[Arrival]:
 
 def _check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None = None,
               disposition: str = "", hotel: Place | None = None, override_reason: str = "",
-              mrz: str = "", pass_text: str = "", registering: bool = False) -> Arrival:
+              mrz: str = "", pass_text: str = "", registering: bool = False,
+              versions: dict[str, str] | None = None) -> Arrival:
     """The check-in itself, on an arrival locked in the caller's transaction, or (with
     `registering`) on a new one not saved yet, which is then inserted already checked in
     (its registration and its check-in audited as two steps, as if saved twice)."""
@@ -713,7 +809,7 @@ def _check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None 
     destination = destination or arrival.destination
     arrival.destination = destination
     categories, suggestion = sorting.sort(
-        arrival, destination_code=destination.code if destination else "")
+        arrival, destination_code=destination.code if destination else "", versions=versions)
     disposition = disposition or suggestion.disposition
     if disposition not in Disposition.values:
         raise _error("disposition", _("Unknown disposition."), "choice_invalid")
@@ -762,12 +858,28 @@ def _check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None 
         {ArrivalCategory.DIPLOMAT.value} if ArrivalCategory.DIPLOMAT in categories
         else set()))
     _set_scope(arrival)
+    # A new registration (the desk, without a pre-registration) is written in one round trip
+    # with its person, their document and the audit entries, where the database allows it.
+    ahead = None
+    if registering and rowwrite.supported():
+        ahead = _allocate_ahead(arrival, with_person=disposition != Disposition.TRANSFER)
+        arrival.pk = ahead.arrival_id
     if disposition != Disposition.TRANSFER:
-        arrival.person = _person_upsert(actor, arrival, destination, categories=categories)
+        arrival.person = _person_upsert(actor, arrival, destination, categories=categories,
+                                        ahead=ahead)
     arrival.status = ArrivalStatus.CHECKED_IN
     arrival.checked_in_at = now
     arrival.checked_in_by = actor if getattr(actor, "pk", None) else None
     arrival.version += 1  # the row is locked (select_for_update), or new
+    if ahead is not None:
+        _written_together(actor, arrival, before)
+        if overridden:
+            _override_record(actor, arrival, suggestion, disposition, override_reason)
+        try:
+            changes_write()
+        except IntegrityError as exc:
+            raise _refused_write(exc) from None
+        return arrival
     if registering:
         _save_new(arrival)
         before.update(id=arrival.pk, reference=arrival.reference)
@@ -779,12 +891,17 @@ def _check_in(*, actor: Any, arrival: Arrival, destination: Jurisdiction | None 
     change_record(actor=actor, action=ChangeAction.EVENT, obj=arrival, before=before,
                   after=snapshot(arrival), event="arrival.check_in")
     if overridden:
-        change_record(actor=actor, action=ChangeAction.EVENT, obj=arrival,
-                      event="arrival.sorting_override",
-                      after={"suggested": suggestion.disposition,
-                             "rule": suggestion.rule.pk if suggestion.rule else None,
-                             "chosen": disposition, "reason": override_reason})
+        _override_record(actor, arrival, suggestion, disposition, override_reason)
     return arrival
+
+
+def _override_record(actor: Any, arrival: Arrival, suggestion: sorting.Suggestion,
+                     disposition: str, reason: str) -> None:
+    change_record(actor=actor, action=ChangeAction.EVENT, obj=arrival,
+                  event="arrival.sorting_override",
+                  after={"suggested": suggestion.disposition,
+                         "rule": suggestion.rule.pk if suggestion.rule else None,
+                         "chosen": disposition, "reason": reason})
 
 
 def arrival_cancel(*, actor: Any, arrival: Arrival, reason: str) -> Arrival:

@@ -73,18 +73,34 @@ class Suggestion:
 
 def _all_rules() -> tuple[SortingRule, ...]:
     return tuple(SortingRule.objects.filter(  # scoped-ok: rules apply to every arrival below
-        is_active=True).order_by("priority", "id"))
+        is_active=True).select_related("hotel", "transfer_to").order_by("priority", "id"))
+
+
+def _rule_tables() -> list[str]:
+    from frontline.areas.apps import JURISDICTIONS, PLACES
+
+    return [RULES, PLACES, JURISDICTIONS]  # the rules, their hotels and transfer districts
 
 
 def rules_in_force(office_code: str, day: datetime.date, *,
-                   token: str | None | object = ...) -> list[SortingRule]:
+                   versions: dict[str, str] | None = None) -> list[SortingRule]:
     """The active rules of the offices above (or at) `office_code` in force on `day`, by
-    priority. The rules are kept per process while unchanged (`core.refcache`); each call
-    answers copies, so a hotel loaded on one is never shared with another request."""
+    priority, with their hotel and transfer district. They are kept per process while the
+    rules, places and divisions are unchanged (`core.refcache`; `versions` when the caller
+    read the tokens); each call answers copies, the hotel and district copied too, so nothing
+    one request changes is seen by another."""
     prefixes = {office_code[:n] for n in (2, 4, 6, 9, 12) if n <= len(office_code)}
-    return [copy.copy(rule) for rule in refcache.cached(RULES, _all_rules, token=token)
-            if rule.jurisdiction_code in prefixes and rule.effective_from <= day
-            and (rule.effective_to is None or rule.effective_to >= day)]
+    kept = refcache.cached_on("arrivals.rules_in_force", _rule_tables(), _all_rules,
+                              read=versions)
+    found = []
+    for rule in kept:
+        if rule.jurisdiction_code in prefixes and rule.effective_from <= day and (
+                rule.effective_to is None or rule.effective_to >= day):
+            mine = copy.copy(rule)
+            for name, related in mine._state.fields_cache.items():
+                mine._state.fields_cache[name] = copy.copy(related)
+            found.append(mine)
+    return found
 
 
 def rule_matches(rule: SortingRule, *, destination_code: str, visited: set[str],
@@ -98,7 +114,7 @@ def rule_matches(rule: SortingRule, *, destination_code: str, visited: set[str],
 
 def suggest(arrival: Arrival, *, destination_code: str = "", office_code: str = "",
             categories: list[str] | None = None,
-            token: str | None | object = ...) -> Suggestion:
+            versions: dict[str, str] | None = None) -> Suggestion:
     """The first matching rule's disposition; without one, home observation."""
     destination_code = destination_code or (
         arrival.destination.code if arrival.destination_id else "")
@@ -107,18 +123,28 @@ def suggest(arrival: Arrival, *, destination_code: str = "", office_code: str = 
     if arrival.departure_country:
         visited.add(str(arrival.departure_country))
     found = set(categories_of(arrival) if categories is None else categories)
-    for rule in rules_in_force(office_code, arrival.travel_date, token=token):
+    for rule in rules_in_force(office_code, arrival.travel_date, versions=versions):
         if rule_matches(rule, destination_code=destination_code, visited=visited,
                         categories=found):
             return Suggestion(rule.disposition, rule)
     return Suggestion("home", None)
 
 
-def sort(arrival: Arrival, *, destination_code: str) -> tuple[list[str], Suggestion]:
+def sort(arrival: Arrival, *, destination_code: str,
+         versions: dict[str, str] | None = None) -> tuple[list[str], Suggestion]:
     """The categories of an arrival and the suggestion for it, the versions of the rules and
-    of the risk list read in one statement (a desk check-in)."""
-    versions = refcache.tokens([RULES, RISK])
+    of the risk list read in one statement (a desk check-in), or given as `versions` when the
+    caller read them (`reference_versions`)."""
+    if versions is None:
+        versions = refcache.tokens([RISK, *_rule_tables()])
     risk = risk_countries(arrival.travel_date, token=versions.get(RISK))
     categories = categories_of(arrival, risk=risk)
     return categories, suggest(arrival, destination_code=destination_code,
-                               categories=categories, token=versions.get(RULES))
+                               categories=categories, versions=versions)
+
+
+def reference_versions() -> dict[str, str]:
+    """The versions a desk registration reads, in one statement: the sorting rules, the risk
+    list, the places (the rules' hotels) and the division table (the destination is named by
+    code)."""
+    return refcache.tokens([RISK, *_rule_tables()])

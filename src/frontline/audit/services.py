@@ -20,6 +20,9 @@ MASKED = "********"
 # The change entries collected by `change_records_together`, or None outside it.
 _collected: contextvars.ContextVar[list[ChangeLogEntry] | None] = contextvars.ContextVar(
     "audit_collected_changes", default=None)
+# New rows to insert with them (`insert_with_changes`), or None outside the block.
+_rows: contextvars.ContextVar[list[models.Model] | None] = contextvars.ContextVar(
+    "audit_collected_rows", default=None)
 
 
 def object_label(obj: Any) -> str:
@@ -46,13 +49,41 @@ def change_records_together() -> Iterator[None]:
         yield
         return
     token = _collected.set([])
+    rows_token = _rows.set([])
     try:
         yield
-        entries = _collected.get()
-        if entries:
-            ChangeLogEntry.objects.bulk_create(entries)
+        changes_write()
     finally:
         _collected.reset(token)
+        _rows.reset(rows_token)
+
+
+def insert_with_changes(*rows: models.Model) -> None:
+    """Insert new `rows` (of plain models, their ids allocated ahead with
+    `core.rowwrite.allocate`) together with the change entries of the current
+    `change_records_together` block: in one round trip, when the block ends or at
+    `changes_write()`. PostgreSQL only (`core.rowwrite.supported`)."""
+    pending = _rows.get()
+    if pending is None or _collected.get() is None:
+        raise RuntimeError("insert_with_changes needs change_records_together")
+    pending.extend(rows)
+
+
+def changes_write() -> None:
+    """Write now what the current `change_records_together` block holds: the rows of
+    `insert_with_changes`, then the change entries, in one round trip where the rows allow
+    it. A constraint that fails raises IntegrityError here, where the caller can name it."""
+    entries, rows = _collected.get(), _rows.get()
+    if rows:
+        from frontline.core import rowwrite
+
+        rowwrite.insert([*rows, *(entries or [])])
+    elif entries:
+        ChangeLogEntry.objects.bulk_create(entries)
+    if entries:
+        entries.clear()
+    if rows:
+        rows.clear()
 
 
 def _json_value(value: Any) -> Any:
@@ -78,10 +109,12 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     exclude = set(getattr(obj, "audit_exclude", ()))
     mask = set(getattr(obj, "audit_mask", ()))
     data: dict[str, Any] = {}
+    stored = obj.__dict__  # the values, not what descriptors make of them (a Country)
     for field in obj._meta.concrete_fields:
         if field.name in exclude:
             continue
-        value = getattr(obj, field.attname)
+        value = stored[field.attname] if field.attname in stored else getattr(obj,
+                                                                              field.attname)
         data[field.name] = MASKED if field.name in mask and value else _json_value(value)
     return data
 

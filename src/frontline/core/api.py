@@ -112,7 +112,9 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         would otherwise be dropped without a word and the request answered as done."""
         data = request.data
         names = set(data.keys()) if hasattr(data, "keys") else set()
-        known = set(self.get_serializer().fields)
+        # A serializer that keeps its fields per class names them without being made again.
+        kept = self.get_serializer_class().__dict__.get("_prototype_fields")
+        known = set(kept) if kept is not None else set(self.get_serializer().fields)
         unknown = sorted(names - known)
         if unknown:
             raise exceptions.ValidationError({name: [_("This field does not exist here.")]

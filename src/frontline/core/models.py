@@ -100,6 +100,12 @@ class ScopedModel(models.Model):
             return self.pk
         return getattr(self, f"{self.scope_place_field}_id", None)
 
+    def within(self, scope: Scope) -> bool:
+        """Whether this row's own values put it inside `scope`: the test `restrict()` makes
+        in SQL, made in Python (for a row written in this transaction; see
+        `ensure_values_in_scope`). A model whose queryset restricts otherwise overrides it."""
+        return scope.covers_code(self.scope_code()) or scope.covers_place(self.scope_place_id())
+
 
 def is_scoped_model(model: type[models.Model]) -> bool:
     manager = getattr(model, "_default_manager", None)
@@ -116,6 +122,14 @@ def ensure_in_scope(user: Any, action: Action | str, obj: models.Model) -> None:
     if not is_scoped_model(model):
         raise ImproperlyConfigured(f"{model.__name__} is not a scoped model")
     if not model._default_manager.restrict(user, action).filter(pk=obj.pk).exists():
+        raise OutOfScope()
+
+
+def ensure_values_in_scope(user: Any, action: Action | str, obj: ScopedModel) -> None:
+    """`ensure_in_scope` for a row a service writes together with others in one round trip
+    (`core.rowwrite`), before it is in the database: the same test, on the values the row is
+    written with (`ScopedModel.within`). Raises OutOfScope (a 404)."""
+    if not obj.within(scope_for(user, action)):
         raise OutOfScope()
 
 

@@ -59,11 +59,13 @@ def cached(name: str, load: Callable[[], T], *, token: str | None | object = ...
     return value
 
 
-def cached_on(key: str, names: Iterable[str], load: Callable[[], T]) -> T:
+def cached_on(key: str, names: Iterable[str], load: Callable[[], T], *,
+              read: dict[str, str] | None = None) -> T:
     """`load()`'s answer, kept under `key` in this process while the token of every one of
-    `names` is unchanged (read in one statement): for a value read from several tables."""
+    `names` is unchanged (read in one statement): for a value read from several tables.
+    Pass `read` when the tokens were read already (`tokens`, with other names)."""
     names = sorted(set(names))
-    current = tokens(names)
+    current = tokens(names) if read is None else {n: read[n] for n in names if n in read}
     for name in names:
         if name not in current:
             first = _first_token(name)

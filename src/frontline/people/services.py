@@ -18,8 +18,14 @@ from django_countries.fields import Country
 from frontline.areas.models import Jurisdiction, Level, Place, PlaceKind
 from frontline.audit.models import AccessEvent, ChangeAction
 from frontline.audit.services import access_record, change_record, snapshot
-from frontline.core import crypto
-from frontline.core.models import OutOfScope, ensure_in_scope, get_in_scope, scope_for
+from frontline.core import crypto, rowwrite
+from frontline.core.models import (
+    OutOfScope,
+    ensure_in_scope,
+    ensure_values_in_scope,
+    get_in_scope,
+    scope_for,
+)
 from frontline.core.permissions import Action
 from frontline.people import names
 from frontline.people.models import (
@@ -151,10 +157,11 @@ def _clean_person(actor: Any, person: Person, *, region_hint: str) -> None:
 
 # -- people -----------------------------------------------------------------------------------
 
-def person_create(*, actor: Any, categories: list[str] | None = None,
-                  document: dict[str, Any] | None = None, **data: Any) -> Person:
-    """Register a person in a community the actor may change; with `document` (the arguments
-    of `document_add` but the person), their identity document in the same transaction."""
+def _person_checked(actor: Any, categories: list[str] | None,
+                    document: dict[str, Any] | None, data: dict[str, Any]
+                    ) -> tuple[Person, list[str], dict[str, Any] | None]:
+    """A new person (not saved), their categories and their document's arguments, checked:
+    everything `person_create` refuses is refused here, before anything is written."""
     unknown = set(data) - PERSON_FIELDS
     if unknown:
         raise TypeError(f"unknown person fields {sorted(unknown)}")
@@ -165,9 +172,17 @@ def person_create(*, actor: Any, categories: list[str] | None = None,
             document["doc_type"], document["number"], document["issuing_country"])
         document.setdefault("expiry_date", None)
         document.setdefault("verified_by_mrz", False)
+    person = Person(created_by=actor if getattr(actor, "pk", None) else None, **data)
+    _clean_person(actor, person, region_hint="CN")
+    return person, cats, document
+
+
+def person_create(*, actor: Any, categories: list[str] | None = None,
+                  document: dict[str, Any] | None = None, **data: Any) -> Person:
+    """Register a person in a community the actor may change; with `document` (the arguments
+    of `document_add` but the person), their identity document in the same transaction."""
+    person, cats, document = _person_checked(actor, categories, document, data)
     with transaction.atomic():
-        person = Person(created_by=actor if getattr(actor, "pk", None) else None, **data)
-        _clean_person(actor, person, region_hint="CN")
         person.save(force_insert=True)
         _write_categories(person, cats, new=True)
         _write_grams(person, new=True)
@@ -177,6 +192,43 @@ def person_create(*, actor: Any, categories: list[str] | None = None,
         if document is not None:
             _document_insert(actor, person, **document)
         _look_for_duplicates(person)
+    return person
+
+
+def person_create_with_changes(*, actor: Any, person_id: int, document_id: int | None,
+                               categories: list[str] | None = None,
+                               document: dict[str, Any] | None = None, **data: Any) -> Person:
+    """`person_create` for a caller that writes its own rows in one round trip (a desk
+    check-in): the same checks, rows and audit entries, with ids allocated ahead
+    (`core.rowwrite.allocate`), handed to the caller's `change_records_together` block
+    (`audit.services.insert_with_changes`) instead of saved one by one. PostgreSQL only.
+
+    The scope is re-checked on the values written (the residence's code, checked against
+    the actor's scope before anything is built, is the code the rows carry). A document held
+    by someone else fails when the block writes (IntegrityError on people_document_unique):
+    the caller names it."""
+    from frontline.audit.services import insert_with_changes
+
+    person, cats, document = _person_checked(actor, categories, document, data)
+    person.pk = person_id
+    rows: list[Any] = [person]
+    rows += [PersonCategory(person_id=person_id, category=c) for c in cats]
+    rows += [PersonNameGram(person_id=person_id, gram=g)
+             for g in sorted(names.cjk_grams(person.name_zh, person.name_native))]
+    rowwrite.stamp(person)  # the times save() would set, for the snapshot
+    ensure_values_in_scope(actor, Action.CHANGE, person)
+    change_record(actor=actor, action=ChangeAction.CREATE, obj=person,
+                  after={**snapshot(person), "categories": cats})
+    if document is not None:
+        if document_id is None:
+            raise ValueError("a document needs an id")
+        row = _document_row(person, **document)
+        row.pk = document_id
+        rowwrite.stamp(row)
+        rows.append(row)
+        change_record(actor=actor, action=ChangeAction.CREATE, obj=row, after=snapshot(row))
+    insert_with_changes(*rows)
+    _look_for_duplicates(person)
     return person
 
 
@@ -236,17 +288,25 @@ def _document_checked(doc_type: str, number: str, issuing_country: str) -> tuple
     return number, _check_country(issuing_country, "issuing_country")
 
 
-def _document_insert(actor: Any, person: Person, *, doc_type: str, number: str,
-                     issuing_country: str, expiry_date: datetime.date | None,
-                     verified_by_mrz: bool) -> IdentityDocument:
-    """Insert a checked document of a person in scope, in the caller's transaction; audited."""
-    document = IdentityDocument(
+def _document_row(person: Person, *, doc_type: str, number: str, issuing_country: str,
+                  expiry_date: datetime.date | None, verified_by_mrz: bool) -> IdentityDocument:
+    """A checked document of `person`, not saved: the number encrypted, indexed and masked."""
+    return IdentityDocument(
         person=person, jurisdiction_code=person.jurisdiction_code, doc_type=doc_type,
         number_encrypted=crypto.encrypt(number),
         number_index=crypto.blind_index(number, purpose=DOCUMENT_PURPOSE),
         number_masked=crypto.mask(number), issuing_country=issuing_country,
         expiry_date=expiry_date, verified_by_mrz=verified_by_mrz,
     )
+
+
+def _document_insert(actor: Any, person: Person, *, doc_type: str, number: str,
+                     issuing_country: str, expiry_date: datetime.date | None,
+                     verified_by_mrz: bool) -> IdentityDocument:
+    """Insert a checked document of a person in scope, in the caller's transaction; audited."""
+    document = _document_row(person, doc_type=doc_type, number=number,
+                             issuing_country=issuing_country, expiry_date=expiry_date,
+                             verified_by_mrz=verified_by_mrz)
     try:
         with transaction.atomic():
             document.save(force_insert=True)
