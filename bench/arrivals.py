@@ -127,7 +127,6 @@ def environment(url: str, var_dir: str, module_dir: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="bench_arrivals_settings", DATABASE_URL=url,
         FRONTLINE_ENV="local", FRONTLINE_VAR_DIR=var_dir, DEBUG="false", LOG_LEVEL="WARNING",
         MEDIA_ROOT=str(Path(var_dir) / "media"), FRONTLINE_REQUIRE_2FA="false",
-        TASK_BACKEND="django_tasks.backends.dummy.DummyBackend",
         PYTHONPATH=os.pathsep.join([module_dir, str(SRC_DIR)]),
     )
     return env

@@ -719,9 +719,9 @@ def _refused_write(exc: IntegrityError) -> ValidationError:
     if "reference" in constraint:  # 32^8 codes: practically never
         return _error(None, _("Please try again."), "retry")
     if "people_document_unique" in constraint:
-        return ValidationError({"number": _(
-            "This document is already registered (to this or another person); search for "
-            "it instead of registering it twice.")})
+        from frontline.people.services import document_taken
+
+        return document_taken()
     if "doc_once_a_day" in constraint:
         return _error("doc_number", _("This travel document is already registered for an "
                                       "arrival on this day."), "duplicate_document")

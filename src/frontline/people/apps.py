@@ -13,6 +13,8 @@ class PeopleConfig(AppConfig):
         (_("Imports"), "people:import_list", Action.CHANGE),
     ]
     verbose_name = _("People")
+    # manage.py periodic: the search for possible duplicates of the people queued since.
+    periodic = [(15, "frontline.people.services.duplicates_search_queued")]
     # Encrypted values, with their blind index (manage.py rotate_keys re-encrypts them).
     encrypted_fields = [("people.IdentityDocument", "number_encrypted", "number_index",
                          "identity-document")]

@@ -297,6 +297,24 @@ class DuplicateCandidate(ScopedModel):
         return f"{self.first} ≟ {self.second}"
 
 
+class DuplicateSearchQueued(models.Model):
+    """A person registered or changed by hand (at the desk, on a page, through the API) whose
+    possible duplicates are yet to be looked for: written in the same transaction as the
+    person (both or neither), taken by the periodic search a few seconds later
+    (`services.duplicates_search_queued`). A desk checking in a planeload queues rows, not a
+    task each for the worker."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("duplicate search queued")
+        verbose_name_plural = _("duplicate searches queued")
+
+    def __str__(self) -> str:
+        return f"#{self.person_id}"
+
+
 class ImportKind(models.TextChoices):
     RESIDENTS = "residents", _("residents")
     LODGERS = "lodgers", _("hotel lodgers")

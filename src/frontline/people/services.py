@@ -31,6 +31,7 @@ from frontline.people import names
 from frontline.people.models import (
     Category,
     DocumentType,
+    DuplicateSearchQueued,
     IdentityDocument,
     LodgingStay,
     Person,
@@ -227,18 +228,33 @@ def person_create_with_changes(*, actor: Any, person_id: int, document_id: int |
         rowwrite.stamp(row)
         rows.append(row)
         change_record(actor=actor, action=ChangeAction.CREATE, obj=row, after=snapshot(row))
+    rows.append(DuplicateSearchQueued(person_id=person_id))  # as _look_for_duplicates
     insert_with_changes(*rows)
-    _look_for_duplicates(person)
     return person
 
 
 def _look_for_duplicates(person: Person) -> None:
-    """Queue the search for possible duplicates of `person` once the transaction commits
+    """Queue the search for possible duplicates of `person`, in the caller's transaction
     (the duplicates page lists them for review; nothing is merged without a person)."""
-    from frontline.people import tasks
+    DuplicateSearchQueued.objects.create(person=person)
 
-    transaction.on_commit(lambda: tasks.import_duplicates_find.enqueue([person.pk]),
-                          robust=True)
+
+def duplicates_search_queued(*, limit: int = 5000) -> int:
+    """The periodic search for possible duplicates of the people queued since the last
+    (`DuplicateSearchQueued`): one search for all of them, then their rows are removed.
+    Safe to run twice at once (a row taken by one run is skipped by the other). Returns
+    how many new pairs were queued for review."""
+    from frontline.people.selectors import duplicate_candidates_find
+
+    with transaction.atomic():
+        queued = list(DuplicateSearchQueued.objects.select_for_update(skip_locked=True)
+                      .order_by("id").values_list("pk", "person_id")[:limit])
+        if not queued:
+            return 0
+        found = duplicate_candidates_find(persons=Person.objects.filter(  # scoped-ok: a job
+            pk__in={person for _pk, person in queued}))
+        DuplicateSearchQueued.objects.filter(pk__in=[pk for pk, _person in queued]).delete()
+    return found
 
 
 def person_update(*, actor: Any, person: Person, expected_version: int | None = None,
@@ -288,6 +304,13 @@ def _document_checked(doc_type: str, number: str, issuing_country: str) -> tuple
     return number, _check_country(issuing_country, "issuing_country")
 
 
+def document_taken() -> ValidationError:
+    """The refusal of a document number someone already holds (people_document_unique)."""
+    return ValidationError({"number": _(
+        "This document is already registered (to this or another person); search for it "
+        "instead of registering it twice.")})
+
+
 def _document_row(person: Person, *, doc_type: str, number: str, issuing_country: str,
                   expiry_date: datetime.date | None, verified_by_mrz: bool) -> IdentityDocument:
     """A checked document of `person`, not saved: the number encrypted, indexed and masked."""
@@ -311,9 +334,7 @@ def _document_insert(actor: Any, person: Person, *, doc_type: str, number: str,
         with transaction.atomic():
             document.save(force_insert=True)
     except IntegrityError:
-        raise ValidationError({"number": _(
-            "This document is already registered (to this or another person); search for "
-            "it instead of registering it twice.")}) from None
+        raise document_taken() from None
     change_record(actor=actor, action=ChangeAction.CREATE, obj=document,
                   after=snapshot(document))
     return document

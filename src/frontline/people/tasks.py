@@ -32,8 +32,8 @@ def import_run(context: TaskContext, job_id: int) -> str:
 @task()
 def import_duplicates_find(person_ids: list[int] | None = None) -> int:
     """Queue the possible duplicates among the people an import created or changed (all
-    people when the import was too large to list them), or of one person registered or
-    changed by hand, through the API or at the transfer-point desk."""
+    people when the import was too large to list them). People registered or changed by hand
+    are searched by the periodic `services.duplicates_search_queued`."""
     from frontline.people.models import Person
     from frontline.people.selectors import duplicate_candidates_find
 

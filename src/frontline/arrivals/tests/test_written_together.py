@@ -20,7 +20,7 @@ from frontline.audit.models import ChangeLogEntry
 from frontline.core import crypto, rowwrite
 from frontline.core.models import OutOfScope, ensure_values_in_scope
 from frontline.core.permissions import Action
-from frontline.people.models import IdentityDocument, Person
+from frontline.people.models import DuplicateSearchQueued, IdentityDocument, Person
 
 postgres_only = pytest.mark.skipif(
     not rowwrite.supported(),
@@ -86,6 +86,9 @@ def test_written_together_as_the_orm_path_writes(tree, monkeypatch):
     assert d.number_index == crypto.blind_index("YA1000001", purpose="identity-document")
     assert d.number_masked == crypto.mask("YA1000001")
     assert _audit(a) == _audit(b)
+    # Both queued for the periodic duplicate search, with the registration.
+    assert sorted(DuplicateSearchQueued.objects.values_list("person_id", flat=True)) == sorted(
+        [a.person_id, b.person_id])
     # The snapshot in the audit names the times the rows hold.
     created = ChangeLogEntry.objects.get(object_type="people.person", object_id=str(p.pk))
     assert created.after["created_at"] == p.created_at.isoformat()

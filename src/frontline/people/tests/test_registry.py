@@ -314,16 +314,39 @@ def test_a_merged_record_offers_no_changes_and_refuses_them(tree):
             jurisdiction=tree.jurisdictions["110101001001"], start_date=TODAY())
 
 
-def test_a_person_registered_by_hand_is_looked_for_among_possible_duplicates(
-        tree, django_capture_on_commit_callbacks):
-    from frontline.people.models import DuplicateCandidate
+def test_a_person_registered_by_hand_is_looked_for_among_possible_duplicates(tree):
+    """Registered (or changed) by hand, a person is queued with the registration itself, and
+    the periodic search finds their possible duplicates, once."""
+    from django.core.management import call_command
 
-    with django_capture_on_commit_callbacks(execute=True):
-        first = make_person(tree, family_name="ROSSINI", given_names="GIULIA",
-                            birth_date=datetime.date(1990, 3, 15), nationality="IT")
-    assert not DuplicateCandidate.objects.exists()
-    with django_capture_on_commit_callbacks(execute=True):
-        second = make_person(tree, family_name="Rossini", given_names="Giulia",
-                             birth_date=datetime.date(1990, 3, 15), nationality="IT")
+    from frontline.people.models import DuplicateCandidate, DuplicateSearchQueued
+
+    first = make_person(tree, family_name="ROSSINI", given_names="GIULIA",
+                        birth_date=datetime.date(1990, 3, 15), nationality="IT")
+    assert services.duplicates_search_queued() == 0
+    assert not DuplicateCandidate.objects.exists() and not DuplicateSearchQueued.objects.exists()
+    second = make_person(tree, family_name="Rossini", given_names="Giulia",
+                         birth_date=datetime.date(1990, 3, 15), nationality="IT")
+    assert list(DuplicateSearchQueued.objects.values_list("person_id", flat=True)) == [second.pk]
+    assert not DuplicateCandidate.objects.exists()  # not before the search runs
+    call_command("people_duplicates_search", verbosity=0)
     pair = DuplicateCandidate.objects.get()
     assert {pair.first_id, pair.second_id} == {first.pk, second.pk} and pair.reason == "name"
+    assert not DuplicateSearchQueued.objects.exists()
+    services.person_update(actor=tree.users["street"], person=second, given_names="GIULIA")
+    assert services.duplicates_search_queued() == 0  # the pair is known: nothing new
+    assert DuplicateCandidate.objects.count() == 1
+
+
+def test_a_registration_refused_queues_no_search(tree):
+    from frontline.people.models import DuplicateSearchQueued
+
+    with pytest.raises(ValidationError):
+        make_person(tree, family_name="ROSSINI", birth_date=datetime.date(2999, 1, 1))
+    assert not DuplicateSearchQueued.objects.exists()
+
+
+def test_the_duplicate_search_runs_with_the_periodic_jobs():
+    from frontline.core.management.commands.periodic import periodic_jobs
+
+    assert (15, "frontline.people.services.duplicates_search_queued") in periodic_jobs()
