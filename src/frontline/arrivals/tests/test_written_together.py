@@ -194,3 +194,25 @@ def test_a_division_closed_is_no_longer_a_destination(tree):
 
 def _yesterday():
     return timezone.localdate() - datetime.timedelta(days=1)
+
+
+def test_a_transfer_registered_at_the_desk_is_written_without_a_person(tree):
+    """A rule sending the arrival to another district: checked in at once, no Person here,
+    the arrival and its two audit steps written (in one round trip on PostgreSQL)."""
+    services.rule_save(actor=tree.users["district"], jurisdiction=tree.jurisdictions["110101"],
+                       name="Lives in Xicheng", priority=1, effective_from=_yesterday(),
+                       countries=["FR"], disposition="transfer",
+                       transfer_to=tree.jurisdictions["110102"])
+    entries = ChangeLogEntry.objects.count()
+    arrival = services.arrival_register(
+        actor=tree.users["registrar"], transfer_point=tree.places["transfer"],
+        data=arrival_data(destination="110101001001", departure_country="FR",
+                          visited_countries=["FR"], doc_number="YG7000001"),
+        check_in=True)
+    stored = Arrival.objects.get(pk=arrival.pk)
+    assert stored.disposition == "transfer" and stored.status == "checked_in"
+    assert stored.destination.code == "110102" and stored.person_id is None
+    assert not Person.objects.exists()
+    assert list(ChangeLogEntry.objects.filter(object_type="arrivals.arrival").order_by("id")
+                .values_list("event", flat=True)) == ["arrival.register", "arrival.check_in"]
+    assert ChangeLogEntry.objects.count() == entries + 2
