@@ -77,8 +77,11 @@ class RequestSizeLimitMiddleware:
 
     @staticmethod
     def too_large(request, limit: int):
+        # An upload's limit is named as the file's (the form's framing is allowed on top).
+        mb = (settings.IMPORT_MAX_MB if request.content_type == "multipart/form-data"
+              else limit // (1024 * 1024))
         message = _("What you sent is larger than %(mb)s MB, the most Frontline accepts. Send "
-                    "a smaller file, or split it into several.") % {"mb": limit // (1024 * 1024)}
+                    "a smaller file, or split it into several.") % {"mb": mb}
         return refused(request, 413, _("Too large"), message)
 
 

@@ -216,3 +216,22 @@ def test_a_transfer_registered_at_the_desk_is_written_without_a_person(tree):
     assert list(ChangeLogEntry.objects.filter(object_type="arrivals.arrival").order_by("id")
                 .values_list("event", flat=True)) == ["arrival.register", "arrival.check_in"]
     assert ChangeLogEntry.objects.count() == entries + 2
+
+
+HOSTILE = ["O'Brien", "D\\'Angelo \\\\ back", "%s %(x)s %%", "x'); DROP TABLE people_person;--",
+           "محمد عبد الله", "Zoë 😷 Ångström", "$$ $1 E'\\n'"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_is_written_and_read_back_exactly(tree, text):
+    """Every value of the one-round-trip write is a literal quoted by psycopg: quotes,
+    backslashes, placeholders and SQL in a name or an address come back as sent."""
+    arrival = _registered(tree, "MARCO", f"YH{HOSTILE.index(text):07d}",
+                          family_name=text, destination_address=text, seat="1A")
+    stored = Arrival.objects.get(pk=arrival.pk)
+    person = Person.objects.get(pk=stored.person_id)
+    name = text.strip().upper()  # the desk writes names in capitals, as on the MRZ
+    assert stored.family_name == person.family_name == name
+    assert stored.destination_address == person.address == text
+    created = ChangeLogEntry.objects.get(object_type="people.person", object_id=str(person.pk))
+    assert created.after["family_name"] == name and created.after["address"] == text
