@@ -93,6 +93,15 @@ def need_list(*, actor: Any, action: Action = Action.VIEW, status: str = "",
     return qs.order_by("-essential", "starts_at", "id")
 
 
+def needs_overlapping(*, actor: Any, need: Need) -> QuerySet[Need]:
+    """Other needs, not cancelled, of the same post and language whose window overlaps this
+    one's: a second need for the same people, perhaps entered twice."""
+    return (Need.objects.restrict(actor, Action.VIEW)
+            .filter(post_id=need.post_id, language=need.language,
+                    starts_at__lt=need.ends_at, ends_at__gt=need.starts_at)
+            .exclude(pk=need.pk).exclude(status=NeedStatus.CANCELLED).order_by("starts_at", "id"))
+
+
 def offer_list(*, actor: Any, action: Action = Action.VIEW) -> QuerySet[Offer]:
     return Offer.objects.restrict(actor, action).select_related("need__post", "linguist")
 

@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from frontline.core.models import get_in_scope
@@ -217,6 +218,15 @@ def need_create(request):
         actor=request.user, **data), success=_("The need was created; choose whom to offer "
                                                "it to."))
     if saved:
+        overlapping = selectors.needs_overlapping(actor=request.user, need=need).count()
+        if overlapping:
+            messages.warning(request, ngettext(
+                "Another need for this language at this post overlaps this one's hours: "
+                "check that it was not entered twice (cancel one, or raise the number of "
+                "people of the other).",
+                "%(count)s other needs for this language at this post overlap this one's "
+                "hours: check that it was not entered twice (cancel one, or raise the number "
+                "of people of another).", overlapping) % {"count": overlapping})
         return redirect("linguists:need_detail", pk=need.pk)
     return render(request, "linguists/simple_form.html",
                   {"form": form, "title": _("New need")})

@@ -1,6 +1,7 @@
 """The pool's staff pages: members, needs with candidates, the roster and its export,
 requests from a hotel, and the member's duty page."""
 
+import datetime
 import io
 
 from django.db import connection
@@ -170,3 +171,32 @@ def test_demo_pool_matches_the_report(db):
     assert Shift.objects.filter(need__post__kind="observation_hotel").count() == 13
     load_demo()
     assert Linguist.objects.count() == 80
+
+
+def test_a_need_overlapping_another_for_the_same_language_and_post_is_flagged(tree):
+    """Entered twice by mistake: the second need is created, with a warning naming the other;
+    another language, or a cancelled need, is not flagged."""
+    post = make_post(tree)
+    client = tree.client("district")
+    start, end = window(24, 8)
+
+    def create(language, hours_later=0, **extra):
+        data = {"post": post.pk, "language": language, "min_listening": 0, "min_speaking": 3,
+                "min_reading": 0, "min_writing": 0, "people": 1, "escalate_after": 30,
+                "starts_at": (start + datetime.timedelta(hours=hours_later)).strftime(
+                    "%Y-%m-%dT%H:%M"),
+                "ends_at": (end + datetime.timedelta(hours=hours_later)).strftime(
+                    "%Y-%m-%dT%H:%M"), **extra}
+        response = client.post(reverse("linguists:need_create"), data, follow=True,
+                               HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert "overlaps" not in create("it")
+    assert "Another need for this language at this post overlaps" in create("it", 4)
+    assert "overlap" not in create("fr", 4)  # another language
+    assert "overlap" not in create("it", 12)  # starts when the second one ends
+    assert Need.objects.filter(language="it").count() == 3
+    for need in Need.objects.filter(language="it"):
+        services.need_cancel(actor=tree.users["district"], need=need)
+    assert "overlap" not in create("it")  # the others are cancelled
