@@ -42,6 +42,19 @@ def test_template_list_costs_the_same_queries_for_one_or_many_templates(tree):
     assert "No translation has been approved" in response.content.decode()
 
 
+def test_template_list_names_the_languages_of_its_columns(tree):
+    """The columns are headed by codes; a legend under the table names each language (a
+    hover title alone is out of reach on a tablet)."""
+    make_template(tree)
+    page = tree.client("translator").get(reverse("documents:template_list"),
+                                         HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    legend = page.split('class="muted small legend"', 1)[1].split("</p>", 1)[0]
+    for code in ("en", "ar", "fa"):
+        assert f"<abbr>{code}</abbr>" in legend
+    # Each language by its own name, isolated so that Arabic does not reorder the line.
+    assert '<bdi lang="en">English</bdi>' in legend and '<bdi lang="ar">العربية</bdi>' in legend
+
+
 def test_translator_saves_a_translation_through_the_page(tree):
     template = make_template(tree)
     item = template.translations.get(language="en")
