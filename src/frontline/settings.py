@@ -374,6 +374,7 @@ SPECTACULAR_SETTINGS = {
         "RoomStatusEnum": "frontline.observation.models.RoomStatus",
         "AlertKindEnum": "frontline.observation.models.AlertKind",
         "AlertStatusEnum": "frontline.observation.models.AlertStatus",
+        "HealthCheckSymptomsEnum": "frontline.observation.models.Symptom",
         "IncidentStatusEnum": "frontline.incidents.models.IncidentStatus",
         "StepStatusEnum": "frontline.incidents.models.StepStatus",
         "ReportKindEnum": "frontline.incidents.models.ReportKind",

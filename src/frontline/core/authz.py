@@ -194,6 +194,7 @@ PAGE_TARGETS: dict[str, Target] = {
     "observation:observation_transfer_cancel": scoped("observation.Observation"),
     "observation:observation_move": scoped("observation.Observation"),
     "observation:check_add": scoped("observation.Observation"),
+    "observation:check_correct": scoped("observation.HealthCheck"),
     "observation:link_create": scoped("observation.Observation"),
     # Only an observation with a transfer pending to the caller's area is found here.
     "observation:transfer_accept": scoped("observation.Observation"),

@@ -270,6 +270,17 @@ class BulkCheckSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
+class CheckCorrectSerializer(serializers.Serializer):
+    temperature = serializers.DecimalField(max_digits=3, decimal_places=1)
+    symptoms = serializers.ListField(child=serializers.ChoiceField(choices=Symptom.choices),
+                                     required=False)
+    reason = serializers.CharField(max_length=300, help_text="Why the check is corrected.")
+
+
+class CheckWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Why the check is withdrawn.")
+
+
 BulkResult = inline_serializer("HealthCheckBulkResult", {
     "observation": serializers.IntegerField(allow_null=True),
     "status": serializers.ChoiceField(choices=["created", "duplicate", "error"]),
@@ -297,7 +308,35 @@ class HealthCheckViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         return qs
 
     def get_action(self):
-        return Action.CHANGE if self.action == "bulk" else super().get_action()
+        if self.action in ("bulk", "correct", "withdraw"):
+            return Action.CHANGE
+        return super().get_action()
+
+    @extend_schema(request=CheckCorrectSerializer, responses={200: HealthCheckSerializer})
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        """Correct the reading of a check while the observation runs, saying why (audited
+        with the reason); alerts follow the corrected reading."""
+        check = self.get_object()
+        body = CheckCorrectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        check = _call(services.health_check_correct, actor=request.user, check=check,
+                      temperature=d["temperature"], symptoms=d.get("symptoms", []),
+                      reason=d["reason"])
+        return Response(HealthCheckSerializer(check, context={"request": request}).data)
+
+    @extend_schema(request=CheckWithdrawSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw a check recorded on the wrong person or slot, saying why: it is removed
+        with its alerts (kept in the audit log), and its slot can be recorded again."""
+        check = self.get_object()
+        body = CheckWithdrawSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        _call(services.health_check_withdraw, actor=request.user, check=check,
+              reason=body.validated_data["reason"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

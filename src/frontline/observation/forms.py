@@ -100,6 +100,16 @@ class CheckForm(forms.Form):
                                          required=False, widget=forms.CheckboxSelectMultiple)
 
 
+class CheckCorrectForm(CheckForm):
+    reason = forms.CharField(label=_("why the check is corrected"), max_length=300,
+                             min_length=4)
+
+
+class CheckWithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("why the check is withdrawn"), max_length=300,
+                             min_length=4)
+
+
 class RoomForm(forms.Form):
     number = forms.CharField(label=pgettext_lazy("room", "number"), max_length=20)
     floor = forms.IntegerField(label=_("floor"), min_value=-5, max_value=200, initial=1)

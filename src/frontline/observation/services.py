@@ -490,6 +490,96 @@ def health_check_record(*, actor: Any, observation: Observation, temperature: An
     return check, True
 
 
+def _correction_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())[:300]
+    if len(reason) < 4:
+        raise ValidationError({"reason": _("Say why the check is corrected.")})
+    return reason
+
+
+def _check_locked(actor: Any, check: HealthCheck) -> tuple[HealthCheck, Observation]:
+    """The check and its observation, locked, if the actor may change them and the
+    observation still runs (a check of an ended observation vouches for its certificate)."""
+    check = get_in_scope(HealthCheck, actor, Action.VIEW, pk=check.pk)
+    observation = _active(actor, check.observation)
+    return get_in_scope(HealthCheck, actor, Action.CHANGE, for_update=True,
+                        pk=check.pk), observation
+
+
+def health_check_correct(*, actor: Any, check: HealthCheck, temperature: Any,
+                         symptoms: Any = (), reason: str) -> HealthCheck:
+    """Correct the reading of a check (a misread thermometer, a symptom ticked on the wrong
+    line) while the observation runs, saying why; audited with the reason. A correction that
+    finds a fever or a symptom raises its alert as a new check does; an open alert the
+    corrected reading no longer supports is closed with the reason."""
+    reason = _correction_reason(reason)
+    temperature, symptoms = parse_temperature(temperature), clean_symptoms(symptoms)
+    with transaction.atomic():
+        check, observation = _check_locked(actor, check)
+        before = snapshot(check)
+        if (check.temperature, list(check.symptoms)) == (temperature, symptoms):
+            raise ValidationError(_("The reading is the same as the one recorded."))
+        check.temperature, check.symptoms = temperature, symptoms
+        check.save(update_fields=["temperature", "symptoms"])
+        ensure_in_scope(actor, Action.CHANGE, check)
+        change_record(actor=actor, action=ChangeAction.UPDATE, obj=check, before=before,
+                      after={**snapshot(check), "reason": reason},
+                      event="health_check.correct")
+        found = _alert_kinds(check)
+        alerts = {a.kind: a for a in Alert.objects.filter(  # scoped-ok: the check's own
+            check_record=check)}
+        for alert in alerts.values():
+            if alert.kind not in found and alert.status != AlertStatus.CLOSED:
+                _alert_closed(actor, alert, _("Check corrected: %(reason)s")
+                              % {"reason": reason})
+        raised = []
+        for kind in found:
+            alert = alerts.get(kind)
+            if alert is None:
+                alert = Alert.objects.create(
+                    observation=observation, check_record=check, kind=kind,
+                    jurisdiction_code=check.jurisdiction_code, hotel_id=check.hotel_id)
+                change_record(actor=actor, action=ChangeAction.CREATE, obj=alert,
+                              after=snapshot(alert), event="health_check.correct")
+            elif alert.status == AlertStatus.CLOSED:  # found again: open again
+                before = snapshot(alert)
+                alert.status, alert.note = AlertStatus.OPEN, ""
+                alert.acknowledged_by = alert.acknowledged_at = None
+                alert.closed_by = alert.closed_at = None
+                alert.save()
+                change_record(actor=actor, action=ChangeAction.UPDATE, obj=alert,
+                              before=before, after=snapshot(alert),
+                              event="health_check.correct")
+            else:
+                continue
+            raised.append(alert)
+        if raised:
+            _alert_notice(actor, observation, check, raised,
+                          key=f"alert:{check.pk}:corrected:{secrets.token_hex(4)}")
+    return check
+
+
+def health_check_withdraw(*, actor: Any, check: HealthCheck, reason: str) -> None:
+    """Withdraw a check recorded on the wrong person or for the wrong check of the day,
+    while the observation runs: the check and its alerts are removed (their values stay in
+    the audit log, with the reason), and the check of that slot can be recorded again."""
+    reason = _correction_reason(reason)
+    with transaction.atomic():
+        check, observation = _check_locked(actor, check)
+        for alert in Alert.objects.filter(check_record=check):  # scoped-ok: the check's own
+            change_record(actor=actor, action=ChangeAction.DELETE, obj=alert,
+                          before=snapshot(alert), event="health_check.withdraw")
+        change_record(actor=actor, action=ChangeAction.EVENT, obj=check,
+                      after={"reason": reason}, event="health_check.withdraw")
+        change_record(actor=actor, action=ChangeAction.DELETE, obj=check,
+                      before=snapshot(check), event="health_check.withdraw")
+        check.delete()
+        newest = HealthCheck.objects.filter(  # scoped-ok: the observation locked above
+            observation=observation).order_by("-day", "-slot").first()
+        Observation.objects.filter(pk=observation.pk).update(  # scoped-ok: locked above
+            last_check=slot_ordinal(newest.day, newest.slot) if newest else 0)
+
+
 def health_checks_ingest(*, actor: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Record many checks at once (the API's bulk endpoint): one result per row, in order:
     {"observation", "status": created | duplicate | error, "id"?, "errors"?}. Valid rows are
@@ -577,17 +667,22 @@ def _check_snapshot(check: HealthCheck) -> dict[str, Any]:
             "symptoms": check.symptoms, "source": check.source}
 
 
+def _alert_kinds(check: HealthCheck) -> list[str]:
+    """What a check found: a fever, symptoms, both or nothing."""
+    kinds = []
+    if check.temperature >= fever_threshold():
+        kinds.append(AlertKind.FEVER)
+    if check.symptoms:
+        kinds.append(AlertKind.SYMPTOMS)
+    return kinds
+
+
 def _alerts_for(actor: Any, checks: list[HealthCheck],
                 observations: dict[int, Observation]) -> list[Alert]:
-    threshold = fever_threshold()
+    """Raise the alerts of abnormal checks and tell the staff."""
     alerts = []
     for check in checks:
-        kinds = []
-        if check.temperature >= threshold:
-            kinds.append(AlertKind.FEVER)
-        if check.symptoms:
-            kinds.append(AlertKind.SYMPTOMS)
-        for kind in kinds:
+        for kind in _alert_kinds(check):
             alerts.append(Alert(observation_id=check.observation_id, check_record=check,
                                 jurisdiction_code=check.jurisdiction_code,
                                 hotel_id=check.hotel_id, kind=kind))
@@ -601,19 +696,24 @@ def _alerts_for(actor: Any, checks: list[HealthCheck],
         by_check.setdefault(alert.check_record.pk, []).append(alert)
     for found in by_check.values():
         check = found[0].check_record
-        observation = observations[check.observation_id]
-        details = [_("%(temperature)s °C") % {"temperature": check.temperature}
-                   if alert.kind == AlertKind.FEVER else
-                   ", ".join(str(Symptom(s).label) for s in check.symptoms) for alert in found]
-        kinds = ", ".join(str(alert.get_kind_display()) for alert in found)
-        _notify_scope(actor, observation, code=observation.jurisdiction_code,
-                      title=_("Health alert: %(kind)s") % {"kind": kinds},
-                      body=_("%(person)s, day %(day)s of observation: %(detail)s") % {
-                          "person": observation.person, "detail": "; ".join(details),
-                          "day": observation.day_number(check.day)},
-                      url=reverse("observation:observation_detail", args=[observation.pk]),
-                      key=f"alert:{check.pk}", chat=True)
+        _alert_notice(actor, observations[check.observation_id], check, found,
+                      key=f"alert:{check.pk}")
     return alerts
+
+
+def _alert_notice(actor: Any, observation: Observation, check: HealthCheck,
+                  found: list[Alert], *, key: str) -> None:
+    details = [_("%(temperature)s °C") % {"temperature": check.temperature}
+               if alert.kind == AlertKind.FEVER else
+               ", ".join(str(Symptom(s).label) for s in check.symptoms) for alert in found]
+    kinds = ", ".join(str(alert.get_kind_display()) for alert in found)
+    _notify_scope(actor, observation, code=observation.jurisdiction_code,
+                  title=_("Health alert: %(kind)s") % {"kind": kinds},
+                  body=_("%(person)s, day %(day)s of observation: %(detail)s") % {
+                      "person": observation.person, "detail": "; ".join(details),
+                      "day": observation.day_number(check.day)},
+                  url=reverse("observation:observation_detail", args=[observation.pk]),
+                  key=key, chat=True)
 
 
 RESPONSIBLE_ROLES = ("district_staff", "street_staff", "community_worker", "city_office")
@@ -674,18 +774,23 @@ def alert_close(*, actor: Any, alert: Alert, note: str) -> Alert:
         alert = get_in_scope(Alert, actor, Action.CHANGE, for_update=True, pk=alert.pk)
         if alert.status == AlertStatus.CLOSED:
             raise ValidationError(_("This alert is already closed."))
-        before = snapshot(alert)
-        now = timezone.now()
-        if alert.acknowledged_at is None:
-            alert.acknowledged_by, alert.acknowledged_at = actor, now
-        alert.status = AlertStatus.CLOSED
-        alert.closed_by = actor
-        alert.closed_at = now
-        alert.note = note[:300]
-        alert.save()
-        change_record(actor=actor, action=ChangeAction.UPDATE, obj=alert, before=before,
-                      after=snapshot(alert))
+        _alert_closed(actor, alert, note)
     return alert
+
+
+def _alert_closed(actor: Any, alert: Alert, note: str) -> None:
+    """Close an alert (locked or in a locked check's transaction), audited."""
+    before = snapshot(alert)
+    now = timezone.now()
+    if alert.acknowledged_at is None:
+        alert.acknowledged_by, alert.acknowledged_at = actor, now
+    alert.status = AlertStatus.CLOSED
+    alert.closed_by = actor
+    alert.closed_at = now
+    alert.note = note[:300]
+    alert.save()
+    change_record(actor=actor, action=ChangeAction.UPDATE, obj=alert, before=before,
+                  after=snapshot(alert))
 
 
 # -- self-report links ------------------------------------------------------------------------

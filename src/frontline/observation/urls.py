@@ -18,6 +18,7 @@ urlpatterns = [
          name="observation_transfer_cancel"),
     path("observation/<int:pk>/move/", views.observation_move, name="observation_move"),
     path("observation/<int:pk>/checks/", views.check_add, name="check_add"),
+    path("observation/checks/<int:pk>/correct/", views.check_correct, name="check_correct"),
     path("observation/<int:pk>/link/", views.link_create, name="link_create"),
     path("observation/links/<int:pk>/revoke/", views.link_revoke, name="link_revoke"),
     path("observation/hotels/<int:pk>/", views.hotel_detail, name="hotel_detail"),

@@ -28,7 +28,9 @@ from frontline.observation import selectors, services
 from frontline.observation.forms import (
     AdjustForm,
     AlertCloseForm,
+    CheckCorrectForm,
     CheckForm,
+    CheckWithdrawForm,
     EndForm,
     MoveForm,
     PolicyForm,
@@ -261,6 +263,44 @@ def check_add(request, pk: int):
             raise ValidationError(_("This check was already recorded."))
 
     return _post_action(request, pk, CheckForm, record, _("The check was recorded."))
+
+
+@login_required
+def check_correct(request, pk: int):
+    """Correct the reading of a check, or withdraw a check recorded on the wrong guest or
+    for the wrong check of the day, saying why (while the observation runs)."""
+    check = get_in_scope(HealthCheck, request.user, Action.CHANGE, pk=pk)
+    observation = check.observation
+    correct_form = CheckCorrectForm(
+        request.POST if "correct" in request.POST else None, auto_id="correct_%s",
+        initial={"temperature": check.temperature, "symptoms": check.symptoms})
+    withdraw_form = CheckWithdrawForm(request.POST if "withdraw" in request.POST else None,
+                                      auto_id="withdraw_%s")
+    if request.method == "POST" and "withdraw" in request.POST and withdraw_form.is_valid():
+        try:
+            services.health_check_withdraw(actor=request.user, check=check,
+                                           reason=withdraw_form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_validation_error(withdraw_form, exc)
+        else:
+            messages.success(request, _("The check was withdrawn; its slot can be recorded "
+                                        "again."))
+            return redirect("observation:observation_detail", pk=observation.pk)
+    elif request.method == "POST" and "correct" in request.POST and correct_form.is_valid():
+        data = correct_form.cleaned_data
+        try:
+            services.health_check_correct(actor=request.user, check=check,
+                                          temperature=data["temperature"],
+                                          symptoms=data["symptoms"], reason=data["reason"])
+        except ValidationError as exc:
+            apply_validation_error(correct_form, exc)
+        else:
+            messages.success(request, _("The check was corrected."))
+            return redirect("observation:observation_detail", pk=observation.pk)
+    return render(request, "observation/check_correct.html", {
+        "check": check, "o": observation, "correct_form": correct_form,
+        "withdraw_form": withdraw_form, "symptom_labels": dict(Symptom.choices),
+        "running": observation.is_active})
 
 
 @login_required

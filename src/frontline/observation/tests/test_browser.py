@@ -82,3 +82,33 @@ def test_a_guest_reports_through_the_personal_link(page, live_tree):
     check = HealthCheck.objects.get(observation=observation)
     assert check.source == "self" and str(check.temperature) == "36.7"
     assert Observation.objects.get(pk=observation.pk).links.get().last_used_at is not None
+
+
+def test_hotel_corrects_a_misread_check_and_withdraws_one_on_the_wrong_guest(page, live_tree):
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    guest = observe(live_tree, family_name="MISREAD", kind="centralised",
+                    room=make_room(live_tree, "301"))
+    misread, _ = services.health_check_record(actor=live_tree.users["hotel"],
+                                              observation=guest, temperature="38.8",
+                                              day=day, slot=0)
+    wrong, _ = services.health_check_record(actor=live_tree.users["hotel"], observation=guest,
+                                            temperature="36.4", day=day, slot=1)
+    browser_login(page, "hotel")
+    page.goto(f"/observation/{guest.pk}/")
+    page.click(f"#checks a[href$='/checks/{misread.pk}/correct/']")
+    page.fill("#correct_temperature", "36.9")
+    page.fill("#correct_reason", "读数时体温计在阳光下 thermometer in the sun")
+    page.click("button[name=correct]")
+    page.wait_for_url(f"**/observation/{guest.pk}/")
+    expect(page.locator("#checks")).to_contain_text("36.9")
+    assert not Alert.objects.filter(check_record=misread).exclude(status="closed").exists()
+    page.click(f"#checks a[href$='/checks/{wrong.pk}/correct/']")
+    page.click("button[name=withdraw]")  # no reason yet: refused, nothing removed
+    expect(page.locator("form:has(button[name=withdraw]) .errorlist")).to_be_visible()
+    assert HealthCheck.objects.filter(pk=wrong.pk).exists()
+    page.fill("#withdraw_reason", "recorded on room 301 instead of 302")
+    page.click("button[name=withdraw]")
+    page.wait_for_url(f"**/observation/{guest.pk}/")
+    assert not HealthCheck.objects.filter(pk=wrong.pk).exists()
+    assert list(HealthCheck.objects.filter(observation=guest).values_list("slot", flat=True)) \
+        == [0]
