@@ -178,3 +178,18 @@ def test_the_observation_page_offers_the_correction_and_the_api_makes_it(tree):
                     {"reason": "wrong guest"}, content_type="application/json",
                     HTTP_AUTHORIZATION=f"Token {key}")
     assert done.status_code == 204 and not HealthCheck.objects.filter(pk=check.pk).exists()
+
+
+def test_another_streets_page_answers_404_and_nothing_changes(tree):
+    observation = observe(tree)
+    check = _check(tree, observation, "38.2", actor="community")
+    url = reverse("observation:check_correct", args=[check.pk])
+    entries = ChangeLogEntry.objects.count()
+    for user in ("street2", "community2", "hotel"):
+        client = tree.client(user)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"temperature": "36.6", "reason": "not mine",
+                                 "correct": "1"}).status_code == 404
+        assert client.post(url, {"reason": "not mine", "withdraw": "1"}).status_code == 404
+    assert HealthCheck.objects.get(pk=check.pk).temperature == Decimal("38.2")
+    assert ChangeLogEntry.objects.count() == entries
