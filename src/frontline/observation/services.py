@@ -528,10 +528,14 @@ def health_check_correct(*, actor: Any, check: HealthCheck, temperature: Any,
         found = _alert_kinds(check)
         alerts = {a.kind: a for a in Alert.objects.filter(  # scoped-ok: the check's own
             check_record=check)}
+        retracted = []
         for alert in alerts.values():
             if alert.kind not in found and alert.status != AlertStatus.CLOSED:
                 _alert_closed(actor, alert, _("Check corrected: %(reason)s")
                               % {"reason": reason})
+                retracted.append(alert)
+        if retracted:
+            _retraction_notice(actor, observation, check, retracted, reason, withdrawn=False)
         raised = []
         for kind in found:
             alert = alerts.get(kind)
@@ -566,9 +570,12 @@ def health_check_withdraw(*, actor: Any, check: HealthCheck, reason: str) -> Non
     reason = _correction_reason(reason)
     with transaction.atomic():
         check, observation = _check_locked(actor, check)
-        for alert in Alert.objects.filter(check_record=check):  # scoped-ok: the check's own
+        alerts = list(Alert.objects.filter(check_record=check))  # scoped-ok: the check's own
+        for alert in alerts:
             change_record(actor=actor, action=ChangeAction.DELETE, obj=alert,
                           before=snapshot(alert), event="health_check.withdraw")
+        if alerts:
+            _retraction_notice(actor, observation, check, alerts, reason, withdrawn=True)
         change_record(actor=actor, action=ChangeAction.EVENT, obj=check,
                       after={"reason": reason}, event="health_check.withdraw")
         change_record(actor=actor, action=ChangeAction.DELETE, obj=check,
@@ -699,6 +706,22 @@ def _alerts_for(actor: Any, checks: list[HealthCheck],
         _alert_notice(actor, observations[check.observation_id], check, found,
                       key=f"alert:{check.pk}")
     return alerts
+
+
+def _retraction_notice(actor: Any, observation: Observation, check: HealthCheck,
+                       alerts: list[Alert], reason: str, *, withdrawn: bool) -> None:
+    """Tell the people an alert reached that it no longer stands: its check was withdrawn,
+    or corrected to a reading without it (the same people and chat groups as the alert)."""
+    kinds = ", ".join(str(alert.get_kind_display()) for alert in alerts)
+    what = (_("the check was withdrawn: %(reason)s") if withdrawn
+            else _("the check was corrected: %(reason)s")) % {"reason": reason}
+    _notify_scope(actor, observation, code=observation.jurisdiction_code,
+                  title=_("Health alert no longer stands: %(kind)s") % {"kind": kinds},
+                  body=_("%(person)s, day %(day)s of observation: %(what)s") % {
+                      "person": observation.person, "what": what,
+                      "day": observation.day_number(check.day)},
+                  url=reverse("observation:observation_detail", args=[observation.pk]),
+                  key=f"alert:{check.pk}:retracted:{secrets.token_hex(4)}", chat=True)
 
 
 def _alert_notice(actor: Any, observation: Observation, check: HealthCheck,

@@ -193,3 +193,28 @@ def test_another_streets_page_answers_404_and_nothing_changes(tree):
         assert client.post(url, {"reason": "not mine", "withdraw": "1"}).status_code == 404
     assert HealthCheck.objects.get(pk=check.pk).temperature == Decimal("38.2")
     assert ChangeLogEntry.objects.count() == entries
+
+
+def test_the_people_an_alert_reached_are_told_when_it_no_longer_stands(tree):
+    """Withdrawn, or corrected to a normal reading: the same people hear that the alert no
+    longer stands, with the reason."""
+    observation = _hotel_guest(tree)
+    misread = _check(tree, observation, "38.6", slot=0)
+    wrong = _check(tree, observation, "36.5", symptoms=["cough"], slot=1)
+    alerted = set(Message.objects.filter(channel="in_app").values_list("recipient__username",
+                                                                       flat=True))
+    assert {"street", "community", "district", "hotel"} <= alerted
+    services.health_check_correct(actor=tree.users["hotel"], check=misread,
+                                  temperature="36.7", reason="read in the sun")
+    services.health_check_withdraw(actor=tree.users["hotel"], check=wrong,
+                                   reason="recorded on the wrong guest")
+    for reason in ("read in the sun", "recorded on the wrong guest"):
+        told = Message.objects.filter(channel="in_app", body__contains=reason)
+        assert set(told.values_list("recipient__username", flat=True)) >= {
+            "street", "community", "district", "hotel"}
+        assert all("no longer stands" in m.subject for m in told)
+    # A correction that leaves no open alert behind it tells nobody.
+    before = Message.objects.count()
+    services.health_check_correct(actor=tree.users["hotel"], check=misread,
+                                  temperature="36.5", reason="second reading")
+    assert Message.objects.count() == before
