@@ -500,8 +500,8 @@ def _correction_reason(reason: str) -> str:
 def _check_locked(actor: Any, check: HealthCheck) -> tuple[HealthCheck, Observation]:
     """The check and its observation, locked, if the actor may change them and the
     observation still runs (a check of an ended observation vouches for its certificate)."""
-    check = get_in_scope(HealthCheck, actor, Action.VIEW, pk=check.pk)
-    observation = _active(actor, check.observation)
+    check = get_in_scope(HealthCheck, actor, Action.CHANGE, pk=check.pk)
+    observation = _active(actor, check.observation)  # locked first, as a new check locks it
     return get_in_scope(HealthCheck, actor, Action.CHANGE, for_update=True,
                         pk=check.pk), observation
 

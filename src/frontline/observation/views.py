@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from frontline.areas.models import Jurisdiction, Level
 from frontline.core.models import get_in_scope
 from frontline.core.permissions import Action
-from frontline.core.views import ScopedListView, apply_validation_error
+from frontline.core.views import ScopedListView, apply_validation_error, form_saved
 from frontline.observation import selectors, services
 from frontline.observation.forms import (
     AdjustForm,
@@ -276,27 +276,18 @@ def check_correct(request, pk: int):
         initial={"temperature": check.temperature, "symptoms": check.symptoms})
     withdraw_form = CheckWithdrawForm(request.POST if "withdraw" in request.POST else None,
                                       auto_id="withdraw_%s")
-    if request.method == "POST" and "withdraw" in request.POST and withdraw_form.is_valid():
-        try:
-            services.health_check_withdraw(actor=request.user, check=check,
-                                           reason=withdraw_form.cleaned_data["reason"])
-        except ValidationError as exc:
-            apply_validation_error(withdraw_form, exc)
-        else:
-            messages.success(request, _("The check was withdrawn; its slot can be recorded "
-                                        "again."))
-            return redirect("observation:observation_detail", pk=observation.pk)
-    elif request.method == "POST" and "correct" in request.POST and correct_form.is_valid():
-        data = correct_form.cleaned_data
-        try:
-            services.health_check_correct(actor=request.user, check=check,
-                                          temperature=data["temperature"],
-                                          symptoms=data["symptoms"], reason=data["reason"])
-        except ValidationError as exc:
-            apply_validation_error(correct_form, exc)
-        else:
-            messages.success(request, _("The check was corrected."))
-            return redirect("observation:observation_detail", pk=observation.pk)
+    # Only the form whose button was pressed is bound; the other is shown again as it was.
+    withdrawn, _result = form_saved(
+        request, withdraw_form, lambda d: services.health_check_withdraw(
+            actor=request.user, check=check, reason=d["reason"]),
+        success=_("The check was withdrawn; its slot can be recorded again."))
+    corrected, _result = form_saved(
+        request, correct_form, lambda d: services.health_check_correct(
+            actor=request.user, check=check, temperature=d["temperature"],
+            symptoms=d["symptoms"], reason=d["reason"]),
+        success=_("The check was corrected."))
+    if withdrawn or corrected:
+        return redirect("observation:observation_detail", pk=observation.pk)
     return render(request, "observation/check_correct.html", {
         "check": check, "o": observation, "correct_form": correct_form,
         "withdraw_form": withdraw_form, "symptom_labels": dict(Symptom.choices),
